@@ -93,7 +93,7 @@ def main():
                       "ratio_datasets_stream": round(med["ours_datasets_stream"] / med["reference"], 2),
                       "ours_peak_rss_mib": max(r["peak_rss_mib"] for r in runs["ours"]),
                       "ours_datasets_stream_peak_rss_mib": max(r["peak_rss_mib"] for r in runs["ours_datasets_stream"]),
-                      "reference_peak_rss_mib": max(r["peak_rss_mib"] + r["peak_rss_worker_mib"] for r in runs["reference"])}))
+                      "reference_peak_rss_mib": round(max(r["peak_rss_mib"] + r["peak_rss_worker_mib"] for r in runs["reference"]), 1)}))
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child": child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
