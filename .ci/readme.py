@@ -10,7 +10,7 @@ parts = []
 for cell in nb["cells"]:
     src = "".join(cell["source"]).strip()
     if not src or any(l.strip() in ("#| hide", "#|hide") for l in src.splitlines()[:3]): continue
-    if cell["cell_type"] == "markdown": parts.append(src)
+    if cell["cell_type"] == "markdown": parts.append(src.replace("](../media/", "](media/"))   # paths from the repo root
     elif cell["cell_type"] == "code":
         lines = [l for l in src.splitlines() if not l.startswith("#|")]
         parts.append("```python\n" + "\n".join(lines) + "\n```")

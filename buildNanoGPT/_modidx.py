@@ -139,4 +139,7 @@ d = { 'settings': { 'branch': 'main',
                                     'buildNanoGPT.train.save_checkpoint': ('train.html#save_checkpoint', 'buildNanoGPT/train.py'),
                                     'buildNanoGPT.train.set_random_seed': ('train.html#set_random_seed', 'buildNanoGPT/train.py'),
                                     'buildNanoGPT.train.train_GPT': ('train.html#train_gpt', 'buildNanoGPT/train.py'),
-                                    'buildNanoGPT.train.unwrap': ('train.html#unwrap', 'buildNanoGPT/train.py')}}}
+                                    'buildNanoGPT.train.unwrap': ('train.html#unwrap', 'buildNanoGPT/train.py')},
+            'buildNanoGPT.viz': { 'buildNanoGPT.viz._runs': ('viz.html#_runs', 'buildNanoGPT/viz.py'),
+                                  'buildNanoGPT.viz.plot_log': ('viz.html#plot_log', 'buildNanoGPT/viz.py'),
+                                  'buildNanoGPT.viz.read_log': ('viz.html#read_log', 'buildNanoGPT/viz.py')}}}
