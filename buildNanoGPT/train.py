@@ -20,9 +20,9 @@ from .model import GPT, GPTConfig, export
 
 # %% auto #0
 __all__ = ['CKPT_GLOB', 'TOKENIZER_FILE', 'train_cli', 'DDPConfig', 'TrainingConfig', 'set_random_seed', 'unwrap', 'create_model',
-           'get_lr', 'evaluate_loss', 'ending_losses', 'get_most_likely_row', 'hellaswag_eval', 'generate_text',
-           'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'load_model',
-           'text_perplexity', 'flops_per_token', 'train_GPT', 'sample_cli', 'eval_cli', 'export_cli']
+           'use_compile', 'get_lr', 'evaluate_loss', 'ending_losses', 'get_most_likely_row', 'hellaswag_eval',
+           'generate_text', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
+           'load_model', 'text_perplexity', 'flops_per_token', 'train_GPT', 'sample_cli', 'eval_cli', 'export_cli']
 
 # %% ../nbs/02_train.ipynb #16e42b4a
 def _default_device():
@@ -131,6 +131,10 @@ def create_model(ddp_cf, model="gpt2", vocab_size=50304, init_from=None, compile
     model = torch.compile(raw) if compile else raw
     if ddp_cf.ddp: model = DDP(model, device_ids=[ddp_cf.local_rank] if ddp_cf.device_type == "cuda" else None)
     return model, raw
+
+def use_compile(train_cf, ddp_cf):
+    "Whether to `torch.compile`: as `train_cf.compile` says, by default on CUDA only."
+    return train_cf.compile if train_cf.compile is not None else ddp_cf.device_type == "cuda"
 
 def get_lr(step, cf):
     "Linear warm-up over `warmup_steps`, then cosine decay from `max_lr` to `min_lr` at `max_steps`."
@@ -313,9 +317,8 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
     tokenizer = manifest["tokenizer"]
     if isinstance(model, tuple): model, raw = model
     else:
-        use_compile = cf.compile if cf.compile is not None else ddp_cf.device_type == "cuda"
         vocab = 50304 if manifest["vocab_size"] == 50257 else manifest["vocab_size"]
-        model, raw = create_model(ddp_cf, model, vocab_size=vocab, compile=use_compile, block_size=cf.T)
+        model, raw = create_model(ddp_cf, model, vocab_size=vocab, compile=use_compile(cf, ddp_cf), block_size=cf.T)
     if manifest["vocab_size"] > raw.config.vocab_size:
         raise ValueError(f"the data in {cf.data_root} has {manifest['vocab_size']} token ids, more than the model's vocab_size {raw.config.vocab_size}")
     if cf.T > raw.config.block_size: raise ValueError(f"T={cf.T} is longer than the model's block_size {raw.config.block_size}")
@@ -436,8 +439,7 @@ def train_cli(model:str="gpt2",     # model preset: gpt2, gpt2-medium, gpt2-larg
         cf = TrainingConfig(**_parse_config(TrainingConfig, sys.argv[1:]))
         ddp = DDPConfig(device=device)
         try:
-            use_compile = cf.compile if cf.compile is not None else ddp.device_type == "cuda"
-            m = create_model(ddp, init_from=init_from, compile=use_compile) if init_from else model
+            m = create_model(ddp, init_from=init_from, compile=use_compile(cf, ddp)) if init_from else model
             res = train_GPT(ddp, cf, m, resume=resume)
             if ddp.master_process: print(f"done at step {res['step']}; checkpoint {res['checkpoint']}")
         finally: ddp.destroy()
