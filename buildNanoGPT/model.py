@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_model.ipynb #0c73c2ba
 from __future__ import annotations
-import json, math, inspect
+import json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
@@ -13,8 +13,8 @@ from torch.nn import functional as F
 from .data import DataLoaderLite, atomic_path, atomic_write   # DataLoaderLite is also importable from here
 
 # %% auto #0
-__all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'KVCache', 'CausalSelfAttention', 'MLP', 'Block', 'GPT', 'sample_next',
-           'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'export']
+__all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'KVCache', 'CausalSelfAttention', 'MLP', 'Block', 'GPT', 'linear_cross_entropy',
+           'sample_next', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'export']
 
 # %% ../nbs/01_model.ipynb #f4189971
 PRESETS = {
@@ -142,18 +142,71 @@ class GPT(nn.Module):
         for i, block in enumerate(self.transformer.h): x = block(x, None if kv_caches is None else kv_caches[i])
         return self.transformer.ln_f(x)
 
-    def forward(self, idx, targets=None):
-        logits = self.lm_head(self.hidden_states(idx))
+    def forward(self, idx, targets=None, return_logits=True):
+        "`(logits, loss)`; the loss only with `targets`. `return_logits=False` gives `(None, loss)` without materialising the logits."
+        x = self.hidden_states(idx)
+        if targets is not None and not return_logits and not torch.compiler.is_compiling():
+            return None, linear_cross_entropy(x, self.lm_head.weight, targets)
+        logits = self.lm_head(x)
         loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
-        return logits, loss
+        return (logits if return_logits else None), loss
+
+# %% ../nbs/01_model.ipynb #108f3fde
+class _LinearCrossEntropy(torch.autograd.Function):
+    "Mean cross-entropy of `x @ w.T` against `targets`, `chunk` rows at a time; gradients are formed in the forward pass."
+    @staticmethod
+    def forward(ctx, x, w, targets, chunk, ignore_index):
+        N, V = x.size(0), w.size(0)
+        valid = (targets != ignore_index).unsqueeze(1).float()   # 1 for the targets that count, 0 for ignored ones
+        n = valid.sum().clamp(min=1)                               # F.cross_entropy's mean: over the targets not ignored
+        need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        total = torch.zeros((), dtype=torch.float32, device=x.device)
+        gx = torch.empty_like(x) if need_grad else None
+        gw = torch.zeros(w.shape, dtype=torch.float32, device=w.device) if need_grad else None
+        # |logit| <= |x_i| * max_j |w_j|: rows whose bound is under 80 can take exp() without subtracting their max first
+        w_norm = w.float().norm(dim=1).max()
+        buf = torch.empty(min(chunk, N), V, dtype=x.dtype, device=x.device)   # one chunk of logits, reused
+        for s in range(0, N, chunk):
+            xc, vc = x[s:s + chunk], valid[s:s + chunk]
+            tc = targets[s:s + chunk].clamp(min=0).unsqueeze(1)
+            z = torch.mm(xc, w.t(), out=buf[:xc.size(0)]).float()          # logits of this chunk
+            z_target = z.gather(1, tc)
+            if (xc.float().norm(dim=1).max() * w_norm) < 80: z_max = torch.zeros_like(z_target)
+            else: z_max = z.amax(1, keepdim=True); z.sub_(z_max)
+            e = z.exp_()                                                       # softmax numerators, in place
+            e_sum = e.sum(1, keepdim=True)
+            total += ((e_sum.log() + z_max - z_target) * vc).sum()             # logsumexp - logit of the target
+            if need_grad:   # d loss / d logits = (e / e_sum - onehot) / n, row scales applied to the small side of each product
+                scale = vc / (e_sum * n)
+                gxc = torch.mm(e.to(x.dtype), w, out=gx[s:s + chunk])
+                gxc.mul_(scale.to(x.dtype)).sub_(w[tc.squeeze(1)] * (vc / n).to(x.dtype))
+                gw.addmm_(e.t(), xc.float() * scale).index_add_(0, tc.squeeze(1), xc.float() * (-vc / n))
+        ctx.grads, ctx.w_dtype = (gx, gw), w.dtype
+        return total / n
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        gx, gw = ctx.grads
+        return gx * grad.to(gx.dtype), (gw * grad).to(ctx.w_dtype), None, None, None
+
+def linear_cross_entropy(x, weight, targets, chunk_size=256, ignore_index=-100):
+    "`F.cross_entropy(x @ weight.T, targets)` computed `chunk_size` rows at a time: the `(N, vocab)` logits never exist at once."
+    x, targets = x.reshape(-1, x.size(-1)), targets.reshape(-1)
+    device = x.device.type
+    if torch.is_autocast_enabled(device):                    # autocast: the matmuls in its dtype, softmax in fp32
+        dtype = torch.get_autocast_dtype(device)
+        x, weight = x.to(dtype), weight.to(dtype)
+    with torch.autocast(device, enabled=False):
+        return _LinearCrossEntropy.apply(x, weight, targets, chunk_size, ignore_index)
 
 # %% ../nbs/01_model.ipynb #19f2eb60
 def _configure_optimizers(self, weight_decay, learning_rate, device_type, verbose=True):
-    "AdamW with weight decay on the >=2-D parameters only; fused on CUDA."
+    "AdamW with weight decay on the >=2-D parameters only; fused on CUDA and CPU."
     params = [p for p in self.parameters() if p.requires_grad]
     decay, no_decay = [p for p in params if p.dim() >= 2], [p for p in params if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    use_fused = device_type == "cuda" and "fused" in inspect.signature(torch.optim.AdamW).parameters
+    use_fused = device_type in ("cuda", "cpu")
     if verbose:
         print(f"num decayed parameter tensors: {len(decay)}, with {sum(p.numel() for p in decay):,} parameters")
         print(f"num non-decayed parameter tensors: {len(no_decay)}, with {sum(p.numel() for p in no_decay):,} parameters")

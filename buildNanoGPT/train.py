@@ -161,7 +161,7 @@ def evaluate_loss(model, loader, steps, ddp_cf, precision="auto"):
     total = torch.zeros(2, dtype=torch.float64, device=ddp_cf.device)
     for _ in range(n_mine):
         x, y = loader.next_batch()
-        with _autocast(ddp_cf, precision): _, loss = model(x.to(ddp_cf.device), y.to(ddp_cf.device))
+        with _autocast(ddp_cf, precision): _, loss = model(x.to(ddp_cf.device), y.to(ddp_cf.device), return_logits=False)
         total += torch.stack([loss.double(), torch.ones((), dtype=torch.float64, device=ddp_cf.device)])
     _all_reduce_sum(total, ddp_cf)
     model.train(was_training)
@@ -348,7 +348,7 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
         log_file.write_text("")   # a fresh run starts a fresh log, as the reference does; a resumed run appends
     if master and verbose: print(f"total batch {cf.total_batch_size:,} tokens, {grad_accum} micro-steps of {cf.B}x{cf.T} on {ddp_cf.world_size} process(es)")
     peak, fpt = _peak_flops(ddp_cf), flops_per_token(raw.config, cf.T)
-    summary = {"train_losses": {}, "val_losses": {}, "hella": {}, "checkpoint": None, "log_file": str(log_file), "stopped": False}
+    summary = {"train_losses": {}, "val_losses": {}, "hella": {}, "step_times": {}, "checkpoint": None, "log_file": str(log_file), "stopped": False}
     last = None
     with _StopRequest() as stop:
         for step in range(start, cf.max_steps):
@@ -377,7 +377,7 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
                 x, y = train_loader.next_batch()
                 x, y = x.to(ddp_cf.device), y.to(ddp_cf.device)
                 if ddp_cf.ddp: model.require_backward_grad_sync = micro == grad_accum - 1
-                with _autocast(ddp_cf, cf.precision): _, loss = model(x, y)
+                with _autocast(ddp_cf, cf.precision): _, loss = model(x, y, return_logits=False)
                 loss = loss / grad_accum
                 loss_accum += loss.detach()
                 loss.backward()
@@ -393,7 +393,7 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             if ddp_cf.device_type == "cuda": torch.cuda.synchronize()
             dt = time.perf_counter() - t0
             tok_s = cf.total_batch_size / dt
-            summary["train_losses"][step] = loss_value
+            summary["train_losses"][step] = loss_value; summary["step_times"][step] = dt
             if master:
                 _log(log_file, f"{step} train {loss_value:.6f}")
                 if verbose and (step % cf.log_every == 0 or last_step):
