@@ -15,9 +15,9 @@ from fastcore.script import call_parse
 __all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'MANIFEST', 'HELLASWAG_URL', 'atomic_path',
            'atomic_write', 'file_sha256', 'download_file', 'cache_dir', 'find_data', 'find_docs', 'CharTokenizer',
            'get_tokenizer', 'tokenizer_spec', 'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name',
-           'list_shards', 'read_manifest', 'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'DataLoaderLite',
-           'tinyshakespeare_prep', 'edu_fineweb10B_prep', 'hellaswag_val_prep', 'iterate_examples', 'render_example',
-           'cli_errors', 'prepare_cli']
+           'list_shards', 'read_manifest', 'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard',
+           'DataLoaderLite', 'tinyshakespeare_prep', 'edu_fineweb10B_prep', 'hellaswag_val_prep', 'iterate_examples',
+           'render_example', 'pack_example', 'cli_errors', 'prepare_cli']
 
 # %% ../nbs/00_data.ipynb #09c0549a
 @contextlib.contextmanager
@@ -329,6 +329,19 @@ def write_shards(docs, out_dir, prefix="shard", tokenizer="gpt2", shard_size=10*
         raise
     return manifest
 
+# %% ../nbs/00_data.ipynb #51dec4be
+class TokenShard:
+    "A `.npy` shard of tokens read on demand: `shard[a:b]` reads just those tokens from the file."
+    def __init__(self, path):
+        header = np.load(path, mmap_mode="r")            # parses the header; no data is read
+        self.path, self.dtype, self.shape, self.offset = Path(path), header.dtype, header.shape, header.offset
+        del header
+    def __len__(self): return self.shape[0]
+    def __getitem__(self, s):
+        start, stop, step = s.indices(len(self))
+        if step != 1: raise ValueError("TokenShard reads contiguous slices only")
+        return np.fromfile(self.path, dtype=self.dtype, count=max(0, stop - start), offset=self.offset + start * self.dtype.itemsize)
+
 # %% ../nbs/00_data.ipynb #89aeec24
 class DataLoaderLite:
     "Batches `(x, y)` of shape `(B, T)` from the shards of `split` in `data_root`, rank `process_rank` of `num_processes`."
@@ -356,11 +369,11 @@ class DataLoaderLite:
                 raise ValueError(f"{self.data_root} was tokenized with {self.manifest['tokenizer']['name']!r}, not {tokenizer_spec(get_tokenizer(tokenizer))['name']!r}")
         need = self.B * self.T * self.num_processes + 1
         for p in self.shards:
-            a = np.load(p, mmap_mode="r")
-            if a.dtype != np.uint16 or a.ndim != 1: raise ValueError(f"{p} holds {a.dtype} of shape {a.shape}, not a flat uint16 token array")
+            a = TokenShard(p)
+            if a.dtype != np.uint16 or len(a.shape) != 1: raise ValueError(f"{p} holds {a.dtype} of shape {a.shape}, not a flat uint16 token array")
             if len(a) < need: raise ValueError(f"{p} has {len(a):,} tokens, fewer than one step needs (B*T*num_processes+1 = {need:,}); use a smaller B or T")
 
-    def _load(self, i): return np.load(self.shards[i], mmap_mode="r")
+    def _load(self, i): return TokenShard(self.shards[i])
 
     def reset(self):
         self.current_shard, self.tokens = 0, self._load(0)
@@ -447,6 +460,20 @@ def render_example(example, enc=None):
         tokens[i, :len(c) + len(e)] = torch.tensor(c + e)
         mask[i, len(c):len(c) + len(e)] = 1
     return tokens, mask, example["label"]
+
+# %% ../nbs/00_data.ipynb #1f62e799
+def pack_example(example, enc=None, block_size=None):
+    "`(tokens, pos, seg, label)` lists of one example packed in a row: the context once (`seg` 0), then ending i (`seg` i+1)."
+    enc = get_tokenizer("gpt2") if enc is None else enc
+    ctx = enc.encode_ordinary(example["ctx"])
+    ends = [enc.encode_ordinary(" " + end) for end in example["endings"]]
+    if block_size is not None:       # keep the end of the context; an ending longer than the window keeps its start
+        ends = [e[:block_size - 1] for e in ends]
+        ctx = ctx[max(0, len(ctx) - (block_size - max(map(len, ends)))):]
+    tokens, pos, seg = list(ctx), list(range(len(ctx))), [0] * len(ctx)
+    for i, e in enumerate(ends):
+        tokens += e; pos += range(len(ctx), len(ctx) + len(e)); seg += [i + 1] * len(e)
+    return tokens, pos, seg, example["label"]
 
 # %% ../nbs/00_data.ipynb #a866b571
 @contextlib.contextmanager

@@ -72,14 +72,15 @@ class CausalSelfAttention(nn.Module):
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
         self.c_proj.RESIDUAL_PROJECTION = True                      # marks the init scaling, see GPT._init_weights
 
-    def forward(self, x, kv_cache=None):
+    def forward(self, x, kv_cache=None, attn_mask=None):
         B, T, C = x.size()
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
         prefix = 0 if kv_cache is None else kv_cache.n
         if kv_cache is not None: k, v = kv_cache.update(k, v)
         if prefix and T > 1: raise ValueError("a non-empty KV cache takes one new token at a time")
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=prefix == 0)  # a cached step attends to every position
+        if attn_mask is not None: y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)   # packed rows: True = may attend
+        else: y = F.scaled_dot_product_attention(q, k, v, is_causal=prefix == 0)  # a cached step attends to every position
         return self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C))
 
 class MLP(nn.Module):
@@ -98,8 +99,8 @@ class Block(nn.Module):
         self.ln_1, self.attn = nn.LayerNorm(config.n_embd), CausalSelfAttention(config)
         self.ln_2, self.mlp = nn.LayerNorm(config.n_embd), MLP(config)
 
-    def forward(self, x, kv_cache=None):
-        x = x + self.attn(self.ln_1(x), kv_cache)
+    def forward(self, x, kv_cache=None, attn_mask=None):
+        x = x + self.attn(self.ln_1(x), kv_cache, attn_mask)
         return x + self.mlp(self.ln_2(x))
 
 # %% ../nbs/01_model.ipynb #5641700f
@@ -124,22 +125,26 @@ class GPT(nn.Module):
         elif isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, mean=0.0, std=0.02)
 
-    def _check_input(self, idx):
+    def _check_input(self, idx, pos=None):
         B, T = idx.size()
-        if T > self.config.block_size:
+        if pos is not None and pos.numel() and int(pos.max()) >= self.config.block_size:
+            raise ValueError(f"position {int(pos.max())} is outside the model's block_size {self.config.block_size}")
+        if pos is None and T > self.config.block_size:
             raise ValueError(f"sequence of length {T} is longer than block_size {self.config.block_size}; pass at most the last {self.config.block_size} tokens")
         if not torch.compiler.is_compiling() and idx.numel():
             lo, hi = int(idx.min()), int(idx.max())
             if lo < 0 or hi >= self.config.vocab_size:
                 raise ValueError(f"token id {hi if hi >= self.config.vocab_size else lo} is outside the vocabulary [0, {self.config.vocab_size}): was the data tokenized for another model?")
 
-    def hidden_states(self, idx, kv_caches=None):
+    def hidden_states(self, idx, kv_caches=None, pos=None, attn_mask=None):
         "Final (normalised) hidden states `(B, T, n_embd)`; with `kv_caches` (one per layer), continue from the cached positions."
-        self._check_input(idx)
-        start = 0 if kv_caches is None else kv_caches[0].n
-        pos = torch.arange(start, start + idx.size(1), dtype=torch.long, device=idx.device)
+        # packed rows: `pos` (B, T) gives each token's position, `attn_mask` (B, 1, T, T) which keys each query may see
+        self._check_input(idx, pos)
+        if pos is None:
+            start = 0 if kv_caches is None else kv_caches[0].n
+            pos = torch.arange(start, start + idx.size(1), dtype=torch.long, device=idx.device)
         x = self.transformer.wte(idx) + self.transformer.wpe(pos)
-        for i, block in enumerate(self.transformer.h): x = block(x, None if kv_caches is None else kv_caches[i])
+        for i, block in enumerate(self.transformer.h): x = block(x, None if kv_caches is None else kv_caches[i], attn_mask)
         return self.transformer.ln_f(x)
 
     def forward(self, idx, targets=None, return_logits=True):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #99a6c6d0
 from __future__ import annotations
-import os, math, time, json, random, signal, contextlib
+import os, math, time, json, random, signal, contextlib, itertools
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -14,15 +14,16 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 import sys, dataclasses
 from fastcore.script import call_parse
-from .data import (DataLoaderLite, atomic_path, get_tokenizer, iterate_examples, render_example,
+from .data import (DataLoaderLite, atomic_path, get_tokenizer, iterate_examples, render_example, pack_example,
                                read_manifest, tokenizer_spec, cli_errors)
 from .model import GPT, GPTConfig, export
 
 # %% auto #0
 __all__ = ['CKPT_GLOB', 'TOKENIZER_FILE', 'train_cli', 'DDPConfig', 'TrainingConfig', 'set_random_seed', 'unwrap', 'create_model',
-           'use_compile', 'get_lr', 'evaluate_loss', 'ending_losses', 'get_most_likely_row', 'hellaswag_eval',
-           'generate_text', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
-           'load_model', 'text_perplexity', 'flops_per_token', 'train_GPT', 'sample_cli', 'eval_cli', 'export_cli']
+           'use_compile', 'get_lr', 'evaluate_loss', 'ending_losses', 'get_most_likely_row', 'hellaswag_losses',
+           'hellaswag_eval', 'generate_text', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
+           'model_from_checkpoint', 'load_model', 'text_perplexity', 'flops_per_token', 'train_GPT', 'sample_cli',
+           'eval_cli', 'export_cli']
 
 # %% ../nbs/02_train.ipynb #16e42b4a
 def _default_device():
@@ -178,22 +179,56 @@ def get_most_likely_row(tokens, mask, logits):
     "Index of the ending with the lowest average loss over its (masked) tokens."
     return ending_losses(tokens, mask, logits)[1].argmin().item()
 
+def _packed_batch(rows, device):
+    "Packed rows, zero-padded to one length, as `(idx, pos, attn_mask)`: a token sees earlier tokens of the context and of its own segment."
+    L = max(len(r[0]) for r in rows)
+    idx, pos, seg = (torch.full((len(rows), L), fill, dtype=torch.long) for fill in (0, 0, -1))   # padding: segment -1
+    for b, (t, p, s, _) in enumerate(rows):
+        idx[b, :len(t)], pos[b, :len(t)], seg[b, :len(t)] = torch.tensor(t), torch.tensor(p), torch.tensor(s)
+    same = (seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])      # key in the context, or in the query's segment
+    mask = torch.ones(L, L, dtype=torch.bool).tril() & same
+    return idx.to(device), pos.to(device), mask[:, None].to(device)
+
+@torch.no_grad()
+def hellaswag_losses(model, examples, ddp_cf, enc=None, precision="auto", batch_tokens=8192):
+    "Summed and mean loss of each ending of each example, two `(len(examples), 4)` tensors; contexts run once, examples batched."
+    raw = unwrap(model)
+    was_training = raw.training; raw.eval()
+    rows = [pack_example(ex, enc, raw.config.block_size) for ex in examples]
+    sums = torch.zeros(len(rows) * 4, dtype=torch.float64)
+    counts = torch.zeros(len(rows) * 4, dtype=torch.float64)
+    order, batches = sorted(range(len(rows)), key=lambda i: len(rows[i][0])), [[]]   # similar lengths together: little padding
+    for i in order:
+        if batches[-1] and (len(batches[-1]) + 1) * len(rows[i][0]) > batch_tokens: batches.append([])
+        batches[-1].append(i)
+    for batch in filter(None, batches):
+        idx, pos, mask = _packed_batch([rows[i] for i in batch], ddp_cf.device)
+        with _autocast(ddp_cf, precision): h = raw.hidden_states(idx, pos=pos, attn_mask=mask)
+        src, tgt, owner = [], [], []     # row of h that predicts each ending token, the token, and its (example, ending)
+        for b, i in enumerate(batch):
+            t, _, s, _ = rows[i]
+            n_ctx = s.count(0)
+            for e in range(4):
+                at = [j for j, sj in enumerate(s) if sj == e + 1]
+                prev = [n_ctx - 1] + at[:-1]                 # the first ending token is predicted from the last context token
+                pairs = [(p, j) for p, j in zip(prev, at) if p >= 0]
+                src += [b * idx.size(1) + p for p, _ in pairs]; tgt += [t[j] for _, j in pairs]; owner += [i * 4 + e] * len(pairs)
+        h, tgt, owner = h.view(-1, h.size(-1))[torch.tensor(src, device=h.device)], torch.tensor(tgt, device=h.device), torch.tensor(owner)
+        for k in range(0, len(tgt), 1024):               # logits of 1024 positions at a time
+            with _autocast(ddp_cf, precision): logits = raw.lm_head(h[k:k + 1024])
+            loss = F.cross_entropy(logits.float(), tgt[k:k + 1024], reduction="none")
+            sums.index_add_(0, owner[k:k + 1024], loss.double().cpu()); counts.index_add_(0, owner[k:k + 1024], torch.ones(len(loss), dtype=torch.float64))
+    raw.train(was_training)
+    return sums.view(-1, 4), (sums / counts).view(-1, 4)
+
 @torch.no_grad()
 def hellaswag_eval(model, ddp_cf, data_dir="hellaswag", max_examples=None, enc=None, precision="auto"):
     "HellaSwag `acc_norm` (and counts) of `model`, the examples dealt out to the processes."
-    was_training = model.training; model.eval()
-    bs = unwrap(model).config.block_size
-    counts = torch.zeros(3, dtype=torch.long, device=ddp_cf.device)     # correct by mean loss, by sum, examples
-    for i, example in enumerate(iterate_examples("val", data_dir)):
-        if max_examples is not None and i >= max_examples: break
-        if i % ddp_cf.world_size != ddp_cf.rank: continue
-        tokens, mask, label = render_example(example, enc)
-        tokens, mask = tokens[:, -bs:].to(ddp_cf.device), mask[:, -bs:].to(ddp_cf.device)  # a tiny model sees the end only
-        with _autocast(ddp_cf, precision): logits, _ = model(tokens)
-        total, mean = ending_losses(tokens, mask, logits)
-        counts += torch.tensor([int(mean.argmin().item() == label), int(total.argmin().item() == label), 1], device=ddp_cf.device)
-    _all_reduce_sum(counts, ddp_cf)
-    model.train(was_training)
+    examples = [ex for i, ex in enumerate(itertools.islice(iterate_examples("val", data_dir), max_examples)) if i % ddp_cf.world_size == ddp_cf.rank]
+    total, mean = hellaswag_losses(model, examples, ddp_cf, enc, precision)
+    labels = torch.tensor([ex["label"] for ex in examples], dtype=torch.long)
+    counts = torch.tensor([int((mean.argmin(1) == labels).sum()), int((total.argmin(1) == labels).sum()), len(examples)], device=ddp_cf.device)
+    _all_reduce_sum(counts, ddp_cf)                  # correct by mean loss, by summed loss, examples
     n_norm, n_sum, n = counts.tolist()
     return {"acc_norm": n_norm / max(n, 1), "acc": n_sum / max(n, 1), "correct": n_norm, "total": n}
 
