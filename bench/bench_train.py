@@ -1,13 +1,14 @@
 """Training throughput and peak RSS: `train_GPT` vs a plain reimplementation of the reference's training step.
 
-    python bench/bench_train.py [--steps 300] [--window 50] [--repeats 1]
+    python bench/bench_train.py [--steps 300] [--window 50] [--repeats 1] [--flush-arm]
 
 Model: 4 layers, 4 heads, 128 wide, vocabulary 50304 (GPT-2 init); B=8, T=256 (2,048 tokens a step, no accumulation);
 Tiny Shakespeare in GPT-2 tokens; lr warm-up 10 steps then cosine to step `--steps`; seed 1337 for both.
 The reference arm is the lecture's loop with nothing added: full logits + `F.cross_entropy`, AdamW (fp32, not fused),
 no denormal flushing, the reference's loader (whole shard as an int64 tensor). Each arm runs in a fresh process; step
 times exclude evaluation. Early = median over steps 1..window, late = median over the last `window` steps.
-One JSON line per arm and repeat, then a summary line."""
+`--flush-arm` adds a third arm, the reference with `torch.set_flush_denormal(True)`, to tell how much of the gap is
+denormal floats. One JSON line per arm and repeat, then a summary line."""
 import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
@@ -28,9 +29,10 @@ def run_ours(data_root, steps):
         res = train_GPT(DDPConfig(device="cpu"), cf, GPTConfig(**CONFIG), verbose=False)
     return dict(losses=list(res["train_losses"].values()), times=list(res["step_times"].values()), base_rss_mib=base)
 
-def run_reference(data_root, steps):
+def run_reference(data_root, steps, flush=False):
     "build-nanogpt's train_gpt2.py step, written out plainly (single process, no accumulation)."
     import math, numpy as np, torch, torch.nn.functional as F
+    if flush: torch.set_flush_denormal(True)
     from buildNanoGPT.model import GPT, GPTConfig
     from buildNanoGPT.data import list_shards
     base = rss_mib()
@@ -65,7 +67,8 @@ def run_reference(data_root, steps):
     return dict(losses=losses, times=times, base_rss_mib=base)
 
 def child(arm, data_root, steps):
-    out = (run_ours if arm == "ours" else run_reference)(data_root, steps)
+    arms = {"ours": run_ours, "reference": run_reference, "reference_flush": lambda d, s: run_reference(d, s, flush=True)}
+    out = arms[arm](data_root, steps)
     out["peak_rss_mib"] = rss_mib()
     print(json.dumps(out))
 
@@ -80,6 +83,7 @@ def main():
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--window", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--flush-arm", action="store_true", help="also run the reference with denormals flushed to zero")
     ap.add_argument("--child"); ap.add_argument("--data")
     a = ap.parse_args()
     if a.child: return child(a.child, a.data, a.steps)
@@ -88,9 +92,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         data_root = str(Path(tmp)/"shakespeare_gpt2")
         tinyshakespeare_prep(data_root, "gpt2", input_path=find_data("tinyshakespeare.txt"))
-        results = {"ours": [], "reference": []}
+        arms = ("reference", "reference_flush", "ours") if a.flush_arm else ("reference", "ours")
+        results = {arm: [] for arm in arms}
         for rep in range(a.repeats):
-            for arm in ("reference", "ours"):
+            for arm in arms:
                 r = spawn(arm, data_root, a.steps)
                 tok = [B * T / t for t in r["times"]]
                 row = dict(arm=arm, repeat=rep, early_tok_s=statistics.median(tok[1:a.window + 1]), late_tok_s=statistics.median(tok[-a.window:]),
@@ -106,6 +111,9 @@ def main():
                       "late_speedup": round(med("ours", "late_tok_s") / med("reference", "late_tok_s"), 2),
                       "early_speedup": round(med("ours", "early_tok_s") / med("reference", "early_tok_s"), 2),
                       "ours_peak_rss_mib": med("ours", "peak_rss_mib"), "ref_peak_rss_mib": med("reference", "peak_rss_mib"),
+                      **({"ref_flush_early_tok_s": round(med("reference_flush", "early_tok_s")), "ref_flush_late_tok_s": round(med("reference_flush", "late_tok_s")),
+                          "late_speedup_vs_ref_flush": round(med("ours", "late_tok_s") / med("reference_flush", "late_tok_s"), 2),
+                          "ref_flush_peak_rss_mib": med("reference_flush", "peak_rss_mib")} if a.flush_arm else {}),
                       "max_loss_diff_first_50": max(diffs), "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
 
 if __name__ == "__main__": main()
