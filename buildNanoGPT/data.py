@@ -447,12 +447,16 @@ def iterate_examples(split="val", data_dir="hellaswag"):
         for line in f:
             if line.strip(): yield json.loads(line)
 
+def _encode_example(example, enc=None):
+    "The context's tokens and each ending's (with its leading space), as lists."
+    enc = get_tokenizer("gpt2") if enc is None else enc
+    return enc.encode_ordinary(example["ctx"]), [enc.encode_ordinary(" " + end) for end in example["endings"]]
+
 def render_example(example, enc=None):
     "`(tokens, mask, label)` of one example: 4 zero-padded rows of context + ending, the mask 1 over each ending."
     import torch
-    enc = get_tokenizer("gpt2") if enc is None else enc
-    ctx = enc.encode_ordinary(example["ctx"])
-    rows = [(ctx, enc.encode_ordinary(" " + end)) for end in example["endings"]]
+    ctx, ends = _encode_example(example, enc)
+    rows = [(ctx, e) for e in ends]
     T = max(len(c) + len(e) for c, e in rows)
     tokens = torch.zeros((len(rows), T), dtype=torch.long)
     mask = torch.zeros((len(rows), T), dtype=torch.long)
@@ -464,9 +468,7 @@ def render_example(example, enc=None):
 # %% ../nbs/00_data.ipynb #1f62e799
 def pack_example(example, enc=None, block_size=None):
     "`(tokens, pos, seg, label)` lists of one example packed in a row: the context once (`seg` 0), then ending i (`seg` i+1)."
-    enc = get_tokenizer("gpt2") if enc is None else enc
-    ctx = enc.encode_ordinary(example["ctx"])
-    ends = [enc.encode_ordinary(" " + end) for end in example["endings"]]
+    ctx, ends = _encode_example(example, enc)
     if block_size is not None:       # keep the end of the context; an ending longer than the window keeps its start
         ends = [e[:block_size - 1] for e in ends]
         ctx = ctx[max(0, len(ctx) - (block_size - max(map(len, ends)))):]

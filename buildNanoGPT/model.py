@@ -168,15 +168,16 @@ class _LinearCrossEntropy(torch.autograd.Function):
         total = torch.zeros((), dtype=torch.float32, device=x.device)
         gx = torch.empty_like(x) if need_grad else None
         gw = torch.zeros(w.shape, dtype=torch.float32, device=w.device) if need_grad else None
-        # |logit| <= |x_i| * max_j |w_j|: rows whose bound is under 80 can take exp() without subtracting their max first
-        w_norm = w.float().norm(dim=1).max()
+        # |logit| <= |x_i| * max_j |w_j|: a chunk whose rows all bound under 80 can take exp() without subtracting the max
+        x_norm = F.pad(x.float().norm(dim=1), (0, -N % chunk)).view(-1, chunk).amax(1)   # largest row norm of each chunk
+        safe = (x_norm * w.float().norm(dim=1).max() < 80).tolist()      # decided for all chunks at once: one device sync
         buf = torch.empty(min(chunk, N), V, dtype=x.dtype, device=x.device)   # one chunk of logits, reused
-        for s in range(0, N, chunk):
+        for k, s in enumerate(range(0, N, chunk)):
             xc, vc = x[s:s + chunk], valid[s:s + chunk]
             tc = targets[s:s + chunk].clamp(min=0).unsqueeze(1)
             z = torch.mm(xc, w.t(), out=buf[:xc.size(0)]).float()          # logits of this chunk
             z_target = z.gather(1, tc)
-            if (xc.float().norm(dim=1).max() * w_norm) < 80: z_max = torch.zeros_like(z_target)
+            if safe[k]: z_max = torch.zeros_like(z_target)
             else: z_max = z.amax(1, keepdim=True); z.sub_(z_max)
             e = z.exp_()                                                       # softmax numerators, in place
             e_sum = e.sum(1, keepdim=True)

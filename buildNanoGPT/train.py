@@ -14,7 +14,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 import sys, dataclasses
 from fastcore.script import call_parse
-from .data import (DataLoaderLite, atomic_path, get_tokenizer, iterate_examples, render_example, pack_example,
+from .data import (DataLoaderLite, atomic_path, get_tokenizer, iterate_examples, pack_example,
                                read_manifest, tokenizer_spec, cli_errors)
 from .model import GPT, GPTConfig, export
 
