@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #99a6c6d0
 from __future__ import annotations
-import os, math, time, json, random, signal, contextlib, itertools
+import os, re, math, time, json, random, signal, contextlib, itertools
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -22,8 +22,8 @@ from .model import GPT, GPTConfig, export
 __all__ = ['CKPT_GLOB', 'TOKENIZER_FILE', 'train_cli', 'DDPConfig', 'TrainingConfig', 'set_random_seed', 'unwrap', 'create_model',
            'use_compile', 'get_lr', 'evaluate_loss', 'ending_losses', 'get_most_likely_row', 'hellaswag_losses',
            'hellaswag_eval', 'generate_text', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'model_from_checkpoint', 'load_model', 'text_perplexity', 'flops_per_token', 'train_GPT', 'sample_cli',
-           'eval_cli', 'export_cli']
+           'model_from_checkpoint', 'load_model', 'text_perplexity', 'peak_flops', 'flops_per_token', 'train_GPT',
+           'sample_cli', 'eval_cli', 'export_cli']
 
 # %% ../nbs/02_train.ipynb #16e42b4a
 def _default_device():
@@ -313,19 +313,23 @@ def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=
     loss = total / n
     return {"loss": loss, "perplexity": math.exp(loss), "tokens": n * T}
 
-# %% ../nbs/02_train.ipynb #78161ff1
-_PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12, "4090": 165e12}  # dense bf16
+# %% ../nbs/02_train.ipynb #deeda32b
+# dense bf16 tensor-core peaks from the vendors' data sheets; the first whole-word match in the device's name wins
+_PEAK_FLOPS = [("H100 PCIe", 756e12), ("H100", 989e12), ("H200", 989e12), ("GH200", 989e12), ("A100", 312e12),
+               ("L40S", 362e12), ("L4", 121e12), ("A10", 125e12), ("RTX 4090", 165e12)]
 
-def _peak_flops(ddp_cf):
-    if ddp_cf.device_type != "cuda": return None
-    name = torch.cuda.get_device_name()
-    return next((v for k, v in _PEAK_FLOPS.items() if k in name), None)
+def peak_flops(device_name):
+    "Dense bfloat16 peak FLOP/s of the GPU called `device_name` (as `torch.cuda.get_device_name()` gives it), or None if unknown."
+    return next((v for k, v in _PEAK_FLOPS if re.search(rf"\b{k}\b", device_name)), None)
+
+def _peak_flops(ddp_cf): return peak_flops(torch.cuda.get_device_name(ddp_cf.device)) if ddp_cf.device_type == "cuda" else None
 
 def flops_per_token(cfg, T):
-    "Training FLOPs per token: 6 per parameter (forward + backward) plus attention (PaLM, appendix B)."
+    "Training FLOPs per token: 6 per matmul weight (forward + backward) plus attention (PaLM, appendix B)."
     n_params = cfg.n_layer * 12 * cfg.n_embd ** 2 + cfg.vocab_size * cfg.n_embd
     return 6 * n_params + 12 * cfg.n_layer * cfg.n_embd * T
 
+# %% ../nbs/02_train.ipynb #78161ff1
 class _StopRequest:
     "Turns SIGINT/SIGTERM into a flag checked after each step (main thread only)."
     def __init__(self): self.requested, self.old = False, {}
