@@ -7,21 +7,22 @@ head dominates, as it does in the 124M model at this batch size: the logits alon
 Each arm runs one step (forward, backward, AdamW) in a fresh interpreter; RSS is measured from just before the
 step. The reference arm is the lecture's `logits = lm_head(x); F.cross_entropy(logits, y)`. One JSON line per figure."""
 import argparse, json, statistics, subprocess, sys
+from pathlib import Path
 
-CHILD = r"""
-import resource, sys, time, torch
+CHILD = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nfrom _rss import peak_rss_mib\n" + r"""
+import time, torch
 from buildNanoGPT.model import GPT, GPTConfig
 arm, preset, B, T = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 torch.manual_seed(0)
 model = GPT(GPTConfig.from_preset(preset, vocab_size=50304, block_size=T))
 opt = torch.optim.AdamW(model.parameters(), lr=6e-4)
 x, y = torch.randint(0, 50257, (B, T)), torch.randint(0, 50257, (B, T))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = peak_rss_mib()
 t0 = time.perf_counter()
 _, loss = model(x, y, return_logits=arm == "full")
 loss.backward(); opt.step()
 dt = time.perf_counter() - t0
-print({"loss": loss.item(), "step_s": dt, "peak_growth_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base, "base_mib": base})
+print({"loss": loss.item(), "step_s": dt, "peak_growth_mib": peak_rss_mib() - base, "base_mib": base})
 """
 
 def main():

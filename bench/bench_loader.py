@@ -11,13 +11,13 @@ import argparse, json, subprocess, sys, tempfile
 from pathlib import Path
 import numpy as np
 
-CHILD = r"""
+CHILD = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nfrom _rss import peak_rss_mib\n" + r"""
 import sys, time, numpy as np, torch
 from pathlib import Path
-def status():
-    f = dict(l.split(":", 1) for l in open("/proc/self/status") if l.startswith(("RssAnon", "RssFile", "VmHWM")))
+def status():   # current resident memory, anonymous and file-backed, MiB
+    f = dict(l.split(":", 1) for l in open("/proc/self/status") if l.startswith(("RssAnon", "RssFile")))
     return {k: int(v.split()[0]) / 1024 for k, v in f.items()}
-peak = lambda: status()["VmHWM"]    # this process's peak RSS (ru_maxrss would include the parent's, inherited across exec)
+peak = peak_rss_mib
 arm, root, n = sys.argv[1], sys.argv[2], sys.argv[3]
 B, T = 8, 1024
 base = peak()

@@ -56,6 +56,7 @@ PASSES = 1
 def child(which, corpus, shard_size, passes):
     "One timed run in this fresh process; imports and the BPE tables load before the clock starts, for every approach (fineweb.py loads them at import)."
     import resource
+    from _rss import peak_rss_mib
     global np, _enc, PASSES
     import numpy as np, tiktoken, datasets, buildNanoGPT.data
     _enc, PASSES = tiktoken.get_encoding("gpt2"), passes   # tiktoken caches it: get_tokenizer("gpt2") returns this object
@@ -63,7 +64,7 @@ def child(which, corpus, shard_size, passes):
         t0 = time.perf_counter()
         n = ARMS[which](corpus, out, shard_size)
         dt = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024          # MiB, this process
+    rss = peak_rss_mib()                                                      # MiB, this process
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024     # MiB, largest worker
     print(json.dumps({"which": which, "tokens": n, "seconds": round(dt, 3), "tokens_per_s": round(n / dt),
                       "peak_rss_mib": round(rss, 1), "peak_rss_worker_mib": round(kids, 1)}))

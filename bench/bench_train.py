@@ -9,13 +9,12 @@ no denormal flushing, the reference's loader (whole shard as an int64 tensor). E
 times exclude evaluation. Early = median over steps 1..window, late = median over the last `window` steps.
 `--flush-arm` adds a third arm, the reference with `torch.set_flush_denormal(True)`, to tell how much of the gap is
 denormal floats. One JSON line per arm and repeat, then a summary line."""
-import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
+from _rss import peak_rss_mib as rss_mib
 
 CONFIG = dict(n_layer=4, n_head=4, n_embd=128, vocab_size=50304, block_size=256)
 B, T, SEED, WARMUP, MAX_LR = 8, 256, 1337, 10, 6e-4
-
-def rss_mib(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 def run_ours(data_root, steps):
     import torch
