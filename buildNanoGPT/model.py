@@ -132,7 +132,7 @@ class GPT(nn.Module):
         if pos is None and T > self.config.block_size:
             raise ValueError(f"sequence of length {T} is longer than block_size {self.config.block_size}; pass at most the last {self.config.block_size} tokens")
         if not torch.compiler.is_compiling() and idx.numel():
-            lo, hi = int(idx.min()), int(idx.max())
+            lo, hi = torch.stack(torch.aminmax(idx)).tolist()   # one device sync, not two
             if lo < 0 or hi >= self.config.vocab_size:
                 raise ValueError(f"token id {hi if hi >= self.config.vocab_size else lo} is outside the vocabulary [0, {self.config.vocab_size}): was the data tokenized for another model?")
 

@@ -438,14 +438,16 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
                 if verbose and (step % cf.log_every == 0 or last_step):
                     mfu = f" | mfu {100 * fpt * tok_s / (peak * ddp_cf.world_size):.1f}%" if peak else ""
                     print(f"step {step:5d} | loss {loss_value:.6f} | lr {lr:.4e} | norm {norm:.4f} | dt {dt * 1000:.2f}ms | tok/sec {tok_s:.2f}{mfu}")
-            stop_now = torch.tensor(float(stop.requested), device=ddp_cf.device)
-            if ddp_cf.ddp: dist.all_reduce(stop_now, op=dist.ReduceOp.MAX)   # every process stops at the same step
-            if (step > 0 and step % cf.checkpoint_every == 0) or last_step or stop_now.item() or step == stop_at:
+            stop_now = stop.requested
+            if ddp_cf.ddp:   # every process stops at the same step
+                flag = torch.tensor(float(stop_now), device=ddp_cf.device)
+                dist.all_reduce(flag, op=dist.ReduceOp.MAX); stop_now = bool(flag.item())
+            if (step > 0 and step % cf.checkpoint_every == 0) or last_step or stop_now or step == stop_at:
                 if master:
                     summary["checkpoint"] = str(save_checkpoint(log_dir, step, raw, optimizer, cf, train_loader, tokenizer, cf.keep_last,
                                                                 val_loss=summary["val_losses"].get(step)))
             last = step
-            if stop_now.item() or step == stop_at:
+            if stop_now or step == stop_at:
                 summary["stopped"] = True
                 break
     summary["step"] = last
