@@ -7,9 +7,9 @@ head dominates, as it does in the 124M model at this batch size: the logits alon
 Each arm runs one step (forward, backward, AdamW) in a fresh interpreter; RSS is measured from just before the
 step. The reference arm is the lecture's `logits = lm_head(x); F.cross_entropy(logits, y)`. One JSON line per figure."""
 import argparse, json, statistics, subprocess, sys
-from pathlib import Path
+from _rss import CHILD_PRELUDE
 
-CHILD = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nfrom _rss import peak_rss_mib\n" + r"""
+CHILD = CHILD_PRELUDE + r"""
 import time, torch
 from buildNanoGPT.model import GPT, GPTConfig
 arm, preset, B, T = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])

@@ -10,17 +10,17 @@ One JSON line per loader and batch count."""
 import argparse, json, subprocess, sys, tempfile
 from pathlib import Path
 import numpy as np
+from _rss import CHILD_PRELUDE
 
-CHILD = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nfrom _rss import peak_rss_mib\n" + r"""
+CHILD = CHILD_PRELUDE + r"""
 import sys, time, numpy as np, torch
 from pathlib import Path
 def status():   # current resident memory, anonymous and file-backed, MiB
     f = dict(l.split(":", 1) for l in open("/proc/self/status") if l.startswith(("RssAnon", "RssFile")))
     return {k: int(v.split()[0]) / 1024 for k, v in f.items()}
-peak = peak_rss_mib
 arm, root, n = sys.argv[1], sys.argv[2], sys.argv[3]
 B, T = 8, 1024
-base = peak()
+base = peak_rss_mib()
 t0 = time.perf_counter()
 if arm == "ours":
     from buildNanoGPT.data import DataLoaderLite
@@ -40,7 +40,7 @@ checksum = 0
 for _ in range(n):
     x, y = next_batch(); checksum += int(x[0, 0])
 dt = time.perf_counter() - t0
-print({"arm": arm, "batches": n, "peak_rss_growth_mib": peak() - base, "baseline_mib": base, **status(), "batches_s": n / dt, "checksum": checksum})
+print({"arm": arm, "batches": n, "peak_rss_growth_mib": peak_rss_mib() - base, "baseline_mib": base, **status(), "batches_s": n / dt, "checksum": checksum})
 """
 
 def main():

@@ -208,11 +208,9 @@ def hellaswag_losses(model, examples, ddp_cf, enc=None, precision="auto", batch_
         for b, i in enumerate(batch):
             t, _, s, _ = rows[i]
             n_ctx = s.count(0)
-            for e in range(4):
-                at = [j for j, sj in enumerate(s) if sj == e + 1]
-                prev = [n_ctx - 1] + at[:-1]                 # the first ending token is predicted from the last context token
-                pairs = [(p, j) for p, j in zip(prev, at) if p >= 0]
-                src += [b * idx.size(1) + p for p, _ in pairs]; tgt += [t[j] for _, j in pairs]; owner += [i * 4 + e] * len(pairs)
+            for j in range(n_ctx, len(t)):                   # each ending token, predicted by the one before it in its ending,
+                p = j - 1 if j > n_ctx and s[j - 1] == s[j] else n_ctx - 1   # or by the last context token for an ending's first
+                if p >= 0: src.append(b * idx.size(1) + p); tgt.append(t[j]); owner.append(i * 4 + s[j] - 1)
         h, tgt, owner = h.view(-1, h.size(-1))[torch.tensor(src, device=h.device)], torch.tensor(tgt, device=h.device), torch.tensor(owner)
         for k in range(0, len(tgt), 1024):               # logits of 1024 positions at a time
             with _autocast(ddp_cf, precision): logits = raw.lm_head(h[k:k + 1024])
