@@ -1,21 +1,28 @@
 """Write README.md from nbs/index.ipynb (what `nbdev_readme` does through Quarto, which CI cannot install).
 Markdown cells are copied; code cells become ```python blocks; cells marked `#| hide` are left out.
 `python .ci/readme.py --check` exits 1 when README.md is out of date."""
+
 import json, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
-nb = json.loads((root/"nbs"/"index.ipynb").read_text(encoding="utf-8"))
+nb = json.loads((root / "nbs" / "index.ipynb").read_text(encoding="utf-8"))
 parts = []
 for cell in nb["cells"]:
     src = "".join(cell["source"]).strip()
-    if not src or any(l.strip() in ("#| hide", "#|hide") for l in src.splitlines()[:3]): continue
-    if cell["cell_type"] == "markdown": parts.append(src.replace("](../media/", "](media/"))   # paths from the repo root
+    if not src or any(l.strip() in ("#| hide", "#|hide") for l in src.splitlines()[:3]):
+        continue
+    if cell["cell_type"] == "markdown":
+        parts.append(src.replace("](../media/", "](media/"))  # paths from the repo root
     elif cell["cell_type"] == "code":
         lines = [l for l in src.splitlines() if not l.startswith("#|")]
         parts.append("```python\n" + "\n".join(lines) + "\n```")
-text = "<!-- generated from nbs/index.ipynb by .ci/readme.py: edit the notebook, not this file -->\n\n" + "\n\n".join(parts) + "\n"
-readme = root/"README.md"
+text = (
+    "<!-- generated from nbs/index.ipynb by .ci/readme.py: edit the notebook, not this file -->\n\n"
+    + "\n\n".join(parts)
+    + "\n"
+)
+readme = root / "README.md"
 if "--check" in sys.argv:
     if readme.read_text(encoding="utf-8") != text:
         sys.exit("README.md is out of date with nbs/index.ipynb: run `python .ci/readme.py`")

@@ -7,12 +7,15 @@ batches of B=8, T=1024 (`full`: one whole pass over the shard), and reports how 
 baseline, with the anonymous / file-backed split of the RSS at the end, and batches/s. The reference loader is
 build-nanogpt's: `np.load` the whole shard, `astype(np.int32)`, `torch.tensor(..., dtype=torch.long)`.
 One JSON line per loader and batch count."""
+
 import argparse, json, subprocess, sys, tempfile
 from pathlib import Path
 import numpy as np
 from _rss import CHILD_PRELUDE
 
-CHILD = CHILD_PRELUDE + r"""
+CHILD = (
+    CHILD_PRELUDE
+    + r"""
 import sys, time, numpy as np, torch
 from pathlib import Path
 def status():   # current resident memory, anonymous and file-backed, MiB
@@ -42,6 +45,8 @@ for _ in range(n):
 dt = time.perf_counter() - t0
 print({"arm": arm, "batches": n, "peak_rss_growth_mib": peak_rss_mib() - base, "baseline_mib": base, **status(), "batches_s": n / dt, "checksum": checksum})
 """
+)
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,18 +54,32 @@ def main():
     ap.add_argument("--batches", nargs="+", default=["50", "full"])
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        shard = np.lib.format.open_memmap(Path(tmp)/"big_train_000000.npy", mode="w+", dtype=np.uint16, shape=(a.tokens,))
-        for i in range(0, a.tokens, 1 << 24):                      # every page written: the file is real
-            shard[i:i + (1 << 24)] = np.arange(i, min(a.tokens, i + (1 << 24))) % 50257
-        shard.flush(); del shard
+        shard = np.lib.format.open_memmap(
+            Path(tmp) / "big_train_000000.npy", mode="w+", dtype=np.uint16, shape=(a.tokens,)
+        )
+        for i in range(0, a.tokens, 1 << 24):  # every page written: the file is real
+            shard[i : i + (1 << 24)] = np.arange(i, min(a.tokens, i + (1 << 24))) % 50257
+        shard.flush()
+        del shard
         for n in a.batches:
             rows = {}
             for arm in ("reference", "ours"):
                 r = subprocess.run([sys.executable, "-c", CHILD, arm, tmp, n], capture_output=True, text=True)
-                if r.returncode: raise RuntimeError(r.stderr[-2000:])
+                if r.returncode:
+                    raise RuntimeError(r.stderr[-2000:])
                 rows[arm] = eval(r.stdout.strip().splitlines()[-1])
-                print(json.dumps({"figure": "DataLoaderLite on a 100M-token shard", "shard_tokens": a.tokens,
-                                  **{k: round(v, 1) if isinstance(v, float) else v for k, v in rows[arm].items()}}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "figure": "DataLoaderLite on a 100M-token shard",
+                            "shard_tokens": a.tokens,
+                            **{k: round(v, 1) if isinstance(v, float) else v for k, v in rows[arm].items()},
+                        }
+                    ),
+                    flush=True,
+                )
             assert rows["ours"]["checksum"] == rows["reference"]["checksum"], "the loaders returned different batches"
 
-if __name__ == "__main__": main()
+
+if __name__ == "__main__":
+    main()

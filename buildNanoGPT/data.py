@@ -10,47 +10,31 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from tqdm import tqdm
 from fastcore.script import call_parse
+from .core import atomic_path, atomic_write, cli_errors
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'MANIFEST', 'HELLASWAG_URL', 'atomic_path',
-           'atomic_write', 'file_sha256', 'download_file', 'cache_dir', 'find_data', 'find_docs', 'CharTokenizer',
-           'get_tokenizer', 'tokenizer_spec', 'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name',
-           'list_shards', 'read_manifest', 'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard',
-           'DataLoaderLite', 'tinyshakespeare_prep', 'edu_fineweb10B_prep', 'hellaswag_val_prep', 'iterate_examples',
-           'render_example', 'pack_example', 'cli_errors', 'prepare_cli']
-
-# %% ../nbs/00_data.ipynb #09c0549a
-@contextlib.contextmanager
-def atomic_path(path):
-    "A temp path beside `path`, renamed to `path` when the block succeeds and deleted when it fails."
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-@contextlib.contextmanager
-def atomic_write(path, mode="wb"):
-    "Open a temp file beside `path`; it becomes `path` when the block succeeds, and is deleted when it fails."
-    with atomic_path(path) as tmp, open(tmp, mode) as f:
-        yield f
-        f.flush(); os.fsync(f.fileno())
+__all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'MANIFEST', 'HELLASWAG_URL', 'file_sha256',
+           'download_file', 'cache_dir', 'find_data', 'find_docs', 'CharTokenizer', 'get_tokenizer', 'tokenizer_spec',
+           'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name', 'list_shards', 'read_manifest',
+           'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard', 'DataLoaderLite',
+           'tinyshakespeare_prep', 'edu_fineweb10B_prep', 'hellaswag_val_prep', 'iterate_examples', 'render_example',
+           'pack_example', 'prepare_cli']
 
 # %% ../nbs/00_data.ipynb #89aac6ed
 def file_sha256(path):
     "Hex sha256 of a file, read in 1 MiB blocks."
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        while block := f.read(1 << 20): h.update(block)
+        while block := f.read(1 << 20):
+            h.update(block)
     return h.hexdigest()
+
 
 def download_file(url, dest, sha256=None):
     "Download `url` to `dest` (atomically, with a progress bar), checking `sha256` if given. Returns `dest`."
     dest = Path(dest)
-    if dest.exists() and (sha256 is None or file_sha256(dest) == sha256): return dest
+    if dest.exists() and (sha256 is None or file_sha256(dest) == sha256):
+        return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         with urllib.request.urlopen(url, timeout=60) as r, atomic_write(dest) as f:
@@ -58,11 +42,17 @@ def download_file(url, dest, sha256=None):
             total = int(r.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc=f"download {dest.name}") as bar:
                 while block := r.read(1 << 20):
-                    f.write(block); h.update(block); bar.update(len(block))
+                    f.write(block)
+                    h.update(block)
+                    bar.update(len(block))
             if sha256 is not None and h.hexdigest() != sha256:
-                raise ValueError(f"{url} has sha256 {h.hexdigest()}, expected {sha256}: the download is corrupt or the file changed upstream")
+                raise ValueError(
+                    f"{url} has sha256 {h.hexdigest()}, expected {sha256}: the download is corrupt or the file changed upstream"
+                )
     except OSError as e:
-        raise ConnectionError(f"could not download {url} ({e}). Download it by hand and pass its local path instead.") from e
+        raise ConnectionError(
+            f"could not download {url} ({e}). Download it by hand and pass its local path instead."
+        ) from e
     return dest
 
 # %% ../nbs/00_data.ipynb #4b9afd81
@@ -71,76 +61,110 @@ TINYSHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/maste
 TINYSHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 _KNOWN_DATA = {"tinyshakespeare.txt": (TINYSHAKESPEARE_URL, TINYSHAKESPEARE_SHA256)}
 
+
 def cache_dir():
     "Where downloaded test data and derived files are kept (`$BUILDNANOGPT_CACHE`, default `~/.cache/buildNanoGPT`)."
-    return Path(os.environ.get("BUILDNANOGPT_CACHE", Path.home()/".cache"/"buildNanoGPT"))
+    return Path(os.environ.get("BUILDNANOGPT_CACHE", Path.home() / ".cache" / "buildNanoGPT"))
+
 
 def find_data(name):
     "Path of data file `name`: in `$BUILDNANOGPT_DATA`, a `shared/data` folder in a parent directory, the cache, or downloaded."
     dirs = [Path(os.environ[DATA_ENV])] if os.environ.get(DATA_ENV) else []
-    dirs += [p/"shared"/"data" for p in [Path.cwd(), *Path.cwd().parents]] + [cache_dir()]
+    dirs += [p / "shared" / "data" for p in [Path.cwd(), *Path.cwd().parents]] + [cache_dir()]
     for d in dirs:
-        if (d/name).is_file(): return d/name
+        if (d / name).is_file():
+            return d / name
     if name in _KNOWN_DATA:
         url, sha256 = _KNOWN_DATA[name]
-        return download_file(url, cache_dir()/name, sha256)
+        return download_file(url, cache_dir() / name, sha256)
     raise FileNotFoundError(f"data file {name!r} not found; set {DATA_ENV} to the folder that holds it")
+
 
 def find_docs():
     "A FineWeb-shaped jsonl corpus: `nltk_docs.jsonl` if present, else Tiny Shakespeare split into documents at blank lines."
-    try: return find_data("nltk_docs.jsonl")
-    except FileNotFoundError: pass
-    dest = cache_dir()/"tinyshakespeare_docs.jsonl"
+    try:
+        return find_data("nltk_docs.jsonl")
+    except FileNotFoundError:
+        pass
+    dest = cache_dir() / "tinyshakespeare_docs.jsonl"
     if not dest.exists():
         paras = [p for p in find_data("tinyshakespeare.txt").read_text(encoding="utf-8").split("\n\n") if p.strip()]
         dest.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(dest, "w") as f:
-            for i, p in enumerate(paras): f.write(json.dumps({"id": f"shakespeare-{i}", "text": p}) + "\n")
+            for i, p in enumerate(paras):
+                f.write(json.dumps({"id": f"shakespeare-{i}", "text": p}) + "\n")
     return dest
 
 # %% ../nbs/00_data.ipynb #c6daf58a
 class CharTokenizer:
     "Character-level tokenizer: one id per distinct character, in sorted order (nanoGPT's `shakespeare_char`)."
+
     name, eot_token = "char", None
+
     def __init__(self, chars):
         self.chars = "".join(sorted(set(chars)))
-        if not self.chars: raise ValueError("a character tokenizer needs at least one character")
+        if not self.chars:
+            raise ValueError("a character tokenizer needs at least one character")
         self._codepoints = np.array([ord(c) for c in self.chars], dtype=np.uint32)
 
     @classmethod
-    def from_text(cls, text): return cls(set(text))
+    def from_text(cls, text):
+        return cls(set(text))
+
     @property
-    def n_vocab(self): return len(self.chars)
-    def spec(self): return {"name": "char", "chars": self.chars}
-    def __repr__(self): return f"CharTokenizer(n_vocab={self.n_vocab})"
+    def n_vocab(self):
+        return len(self.chars)
+
+    def spec(self):
+        return {"name": "char", "chars": self.chars}
+
+    def __repr__(self):
+        return f"CharTokenizer(n_vocab={self.n_vocab})"
 
     def encode_to_numpy(self, text, **kwargs):
         "Ids of `text` as a `uint32` array."
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         ids = np.minimum(np.searchsorted(self._codepoints, cps), self.n_vocab - 1)
         bad = self._codepoints[ids] != cps
-        if bad.any(): raise ValueError(f"character {chr(cps[bad.argmax()])!r} is not in this tokenizer's {self.n_vocab}-character vocabulary")
+        if bad.any():
+            raise ValueError(
+                f"character {chr(cps[bad.argmax()])!r} is not in this tokenizer's {self.n_vocab}-character vocabulary"
+            )
         return ids.astype(np.uint32)
-    def encode_ordinary(self, text): return self.encode_to_numpy(text).tolist()
+
+    def encode_ordinary(self, text):
+        return self.encode_to_numpy(text).tolist()
+
     encode = encode_ordinary
-    def decode(self, ids): return "".join(self.chars[int(i)] for i in ids)
+
+    def decode(self, ids):
+        return "".join(self.chars[int(i)] for i in ids)
 
 # %% ../nbs/00_data.ipynb #280cdb54
 def get_tokenizer(spec="gpt2"):
     "Tokenizer for `spec`: a tiktoken name like `'gpt2'`, a saved spec dict (`{'name': 'char', 'chars': ...}`), or a tokenizer."
     if isinstance(spec, dict):
-        if spec.get("name") == "char": return CharTokenizer(spec["chars"])
+        if spec.get("name") == "char":
+            return CharTokenizer(spec["chars"])
         spec = spec.get("name")
-    if not isinstance(spec, str): return spec
+    if not isinstance(spec, str):
+        return spec
     if spec == "char":
-        raise ValueError("a 'char' tokenizer is built from its corpus: use CharTokenizer.from_text(text), or the spec saved in a shard manifest")
+        raise ValueError(
+            "a 'char' tokenizer is built from its corpus: use CharTokenizer.from_text(text), or the spec saved in a shard manifest"
+        )
     import tiktoken
+
     if spec not in tiktoken.list_encoding_names():
         raise ValueError(f"unknown tokenizer {spec!r}: use 'gpt2', 'char' or one of {tiktoken.list_encoding_names()}")
-    try: return tiktoken.get_encoding(spec)
+    try:
+        return tiktoken.get_encoding(spec)
     except Exception as e:
-        raise RuntimeError(f"could not load the {spec!r} BPE files ({type(e).__name__}: {e}). tiktoken downloads them once; "
-                           "offline, set TIKTOKEN_CACHE_DIR to a folder that holds them (e.g. export TIKTOKEN_CACHE_DIR=../shared/tiktoken_cache)") from e
+        raise RuntimeError(
+            f"could not load the {spec!r} BPE files ({type(e).__name__}: {e}). tiktoken downloads them once; "
+            "offline, set TIKTOKEN_CACHE_DIR to a folder that holds them (e.g. export TIKTOKEN_CACHE_DIR=../shared/tiktoken_cache)"
+        ) from e
+
 
 def tokenizer_spec(enc):
     "The JSON-able description of `enc` that `get_tokenizer` turns back into it."
@@ -150,12 +174,17 @@ def tokenizer_spec(enc):
 def check_uint16(enc):
     "Raise unless every id of `enc` fits the `uint16` shard format."
     if enc.n_vocab > 2**16:
-        raise ValueError(f"tokenizer {enc.name!r} has {enc.n_vocab:,} ids; shards store uint16, which holds at most 65,536. Use a smaller vocabulary.")
+        raise ValueError(
+            f"tokenizer {enc.name!r} has {enc.n_vocab:,} ids; shards store uint16, which holds at most 65,536. Use a smaller vocabulary."
+        )
+
 
 def encode_np(enc, text):
     "`enc.encode_ordinary(text)` as a numpy array, without building a Python list."
-    if isinstance(enc, CharTokenizer): return enc.encode_to_numpy(text)
+    if isinstance(enc, CharTokenizer):
+        return enc.encode_to_numpy(text)
     return enc.encode_to_numpy(text, disallowed_special=())
+
 
 def tokenize_texts(texts, enc):
     "All `texts` as one `uint16` array, each text opened by the end-of-text token (if `enc` has one)."
@@ -167,7 +196,10 @@ def tokenize_texts(texts, enc):
             return enc.encode_to_numpy(eot + eot.join(texts), allowed_special={eot}).astype(np.uint16)
     eot = [] if enc.eot_token is None else [np.array([enc.eot_token], dtype=np.uint32)]
     parts = [a for t in texts for a in (*eot, encode_np(enc, t))]
-    return np.concatenate(parts, dtype=np.uint16, casting="unsafe") if parts else np.empty(0, dtype=np.uint16)  # ids < 2**16 checked
+    return (
+        np.concatenate(parts, dtype=np.uint16, casting="unsafe") if parts else np.empty(0, dtype=np.uint16)
+    )  # ids < 2**16 checked
+
 
 def tokenize(doc, enc=None):
     "Tokens of one document (`{'text': ...}` or a string) as `uint16`: end-of-text, then the text."
@@ -178,37 +210,53 @@ def tokenize(doc, enc=None):
 # %% ../nbs/00_data.ipynb #d70e570a
 MANIFEST = "manifest.json"
 
+
 def shard_name(prefix, split, idx):
     "File name of shard `idx` of `split`."
     return f"{prefix}_{split}_{idx:06d}.npy"
+
 
 def list_shards(data_root, split):
     "The shard files of `split` in `data_root`, in order."
     root = Path(data_root)
     shards = sorted(p for p in root.glob("*.npy") if f"_{split}_" in p.name) if root.is_dir() else []
     if not shards:
-        raise ValueError(f"no shards matching {split!r} in {root} — prepare the data first (edu_fineweb10B_prep(), tinyshakespeare_prep() or write_shards())")
+        raise ValueError(
+            f"no shards matching {split!r} in {root} — prepare the data first (edu_fineweb10B_prep(), tinyshakespeare_prep() or write_shards())"
+        )
     return shards
+
 
 def read_manifest(data_root):
     "The manifest of the dataset in `data_root`, or `None` for shards written without one."
-    p = Path(data_root)/MANIFEST
+    p = Path(data_root) / MANIFEST
     return json.loads(p.read_text()) if p.exists() else None
 
 # %% ../nbs/00_data.ipynb #604ac7c2
 _BUILDERS = {".txt": "text", ".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 
+
 class LocalDocs:
     "Documents of local `.jsonl` or `.txt` files, read lazily each time the object is iterated."
-    def __init__(self, files, sample_by="paragraph"): self.files, self.sample_by = list(files), sample_by
-    def __repr__(self): return f"LocalDocs({len(self.files)} files)"
+
+    def __init__(self, files, sample_by="paragraph"):
+        self.files, self.sample_by = list(files), sample_by
+
+    def __repr__(self):
+        return f"LocalDocs({len(self.files)} files)"
+
     def __iter__(self):
         for f in self.files:
             with open(f, encoding="utf-8") as fh:
-                if f.suffix == ".jsonl": yield from (json.loads(l) for l in fh if l.strip())
-                elif self.sample_by == "document": yield {"text": fh.read()}
-                elif self.sample_by == "line": yield from ({"text": l.rstrip("\n")} for l in fh)
-                else: yield from ({"text": p} for p in _paragraphs(fh) if p)
+                if f.suffix == ".jsonl":
+                    yield from (json.loads(l) for l in fh if l.strip())
+                elif self.sample_by == "document":
+                    yield {"text": fh.read()}
+                elif self.sample_by == "line":
+                    yield from ({"text": l.rstrip("\n")} for l in fh)
+                else:
+                    yield from ({"text": p} for p in _paragraphs(fh) if p)
+
 
 def _paragraphs(fh, block=1 << 20):
     "The pieces of `fh.read().split('\\n\\n')`, read a block at a time."
@@ -218,6 +266,7 @@ def _paragraphs(fh, block=1 << 20):
         yield from done
     yield rest
 
+
 def load_docs(source, name=None, split="train", streaming=True, sample_by="paragraph"):
     "Documents from a local txt/jsonl/json/parquet/csv file or folder, or a Hugging Face dataset id, read lazily."
     p = Path(source).expanduser()
@@ -225,19 +274,26 @@ def load_docs(source, name=None, split="train", streaming=True, sample_by="parag
         files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.suffix in _BUILDERS)
         builders = {_BUILDERS.get(f.suffix) for f in files}
         if not files or None in builders or len(builders) > 1:
-            raise ValueError(f"{p}: expected .txt, .jsonl/.json, .parquet or .csv files of a single kind, found {sorted({f.suffix for f in files}) or 'none'}")
-        if all(f.stat().st_size == 0 for f in files): raise ValueError(f"{p} is empty: there are no documents to tokenize")
-        if {f.suffix for f in files} <= {".jsonl", ".txt"}: return LocalDocs(files, sample_by)
+            raise ValueError(
+                f"{p}: expected .txt, .jsonl/.json, .parquet or .csv files of a single kind, found {sorted({f.suffix for f in files}) or 'none'}"
+            )
+        if all(f.stat().st_size == 0 for f in files):
+            raise ValueError(f"{p} is empty: there are no documents to tokenize")
+        if {f.suffix for f in files} <= {".jsonl", ".txt"}:
+            return LocalDocs(files, sample_by)
         from datasets import load_dataset
+
         return load_dataset(builders.pop(), data_files=[str(f) for f in files], split="train", streaming=streaming)
     if str(source).startswith((".", "/", "~")) or p.suffix in _BUILDERS:
         raise FileNotFoundError(f"input {source} does not exist")
     from datasets import load_dataset
+
     return load_dataset(str(source), name=name, split=split, streaming=streaming)
 
 # %% ../nbs/00_data.ipynb #dc1c3042
 class ShardWriter:
     "Packs token arrays into `shard_size`-token `uint16` shards in `out_dir`; shard 0 is `val` unless `split` is given."
+
     def __init__(self, out_dir, prefix, shard_size, split=None):
         self.out_dir, self.prefix, self.split = Path(out_dir), prefix, split
         self.buf = np.empty(int(shard_size), dtype=np.uint16)
@@ -246,17 +302,20 @@ class ShardWriter:
     def add(self, toks):
         while len(toks):
             k = min(len(toks), len(self.buf) - self.n)
-            self.buf[self.n:self.n + k] = toks[:k]
+            self.buf[self.n : self.n + k] = toks[:k]
             self.n, toks = self.n + k, toks[k:]
-            if self.n == len(self.buf): self.flush()
+            if self.n == len(self.buf):
+                self.flush()
 
     def flush(self):
         "Write what the buffer holds as the next shard."
-        if self.n == 0: return
+        if self.n == 0:
+            return
         idx = len(self.shards)
         split = self.split or ("val" if idx == 0 else "train")
         name = shard_name(self.prefix, split, idx)
-        with atomic_write(self.out_dir/name) as f: np.save(f, self.buf[:self.n])
+        with atomic_write(self.out_dir / name) as f:
+            np.save(f, self.buf[: self.n])
         self.shards.append({"file": name, "split": split, "tokens": int(self.n)})
         self.n = 0
 
@@ -264,23 +323,33 @@ class ShardWriter:
 def _text_batches(docs, text_key, max_chars):
     batch, n = [], 0
     for d in docs:
-        if isinstance(d, str): t = d
+        if isinstance(d, str):
+            t = d
         else:
-            try: t = d[text_key]
-            except KeyError: raise ValueError(f"document has no {text_key!r} field (it has {sorted(d)}); pass text_key=") from None
-        batch.append(t); n += len(t)
-        if n >= max_chars: yield batch; batch, n = [], 0
-    if batch: yield batch
+            try:
+                t = d[text_key]
+            except KeyError:
+                raise ValueError(f"document has no {text_key!r} field (it has {sorted(d)}); pass text_key=") from None
+        batch.append(t)
+        n += len(t)
+        if n >= max_chars:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
 
 def _tokenize_stream(docs, enc, pool, n_threads, text_key, max_chars=1 << 20):
     "Yield `(token arrays, n_docs, n_chars)` per batch, tokenizing batch i on `pool` while batch i+1 is read."
     pending = None
     for batch in _text_batches(docs, text_key, max_chars):
-        k = -(-len(batch) // (2 * n_threads))   # two chunks per thread evens out documents of unequal length
-        futs = [pool.submit(tokenize_texts, batch[i:i + k], enc) for i in range(0, len(batch), k)]
-        if pending: yield [f.result() for f in pending[0]], *pending[1:]
+        k = -(-len(batch) // (2 * n_threads))  # two chunks per thread evens out documents of unequal length
+        futs = [pool.submit(tokenize_texts, batch[i : i + k], enc) for i in range(0, len(batch), k)]
+        if pending:
+            yield [f.result() for f in pending[0]], *pending[1:]
         pending = futs, len(batch), sum(map(len, batch))
-    if pending: yield [f.result() for f in pending[0]], *pending[1:]
+    if pending:
+        yield [f.result() for f in pending[0]], *pending[1:]
 
 # %% ../nbs/00_data.ipynb #4df737d6
 def _prepare_out_dir(out_dir, overwrite):
@@ -288,75 +357,133 @@ def _prepare_out_dir(out_dir, overwrite):
     out_dir, existed = Path(out_dir), Path(out_dir).exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out_dir): pass
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
     except OSError as e:
-        raise PermissionError(f"cannot write to output directory {out_dir} ({e.strerror}); choose a writable location") from e
-    old = sorted(out_dir.glob("*.npy")) + ([out_dir/MANIFEST] if (out_dir/MANIFEST).exists() else [])
+        raise PermissionError(
+            f"cannot write to output directory {out_dir} ({e.strerror}); choose a writable location"
+        ) from e
+    old = sorted(out_dir.glob("*.npy")) + ([out_dir / MANIFEST] if (out_dir / MANIFEST).exists() else [])
     if old and not overwrite:
-        raise FileExistsError(f"{out_dir} already holds {len(old)} shard files from another run (e.g. {old[0].name}); "
-                              "pass overwrite=True to replace them, or choose another directory")
-    for p in old: p.unlink()
+        raise FileExistsError(
+            f"{out_dir} already holds {len(old)} shard files from another run (e.g. {old[0].name}); "
+            "pass overwrite=True to replace them, or choose another directory"
+        )
+    for p in old:
+        p.unlink()
     return not existed
 
-def write_shards(docs, out_dir, prefix="shard", tokenizer="gpt2", shard_size=10**8, overwrite=False,
-                 num_threads=None, source=None, text_key="text", progress=True):
+
+def write_shards(
+    docs,
+    out_dir,
+    prefix="shard",
+    tokenizer="gpt2",
+    shard_size=10**8,
+    overwrite=False,
+    num_threads=None,
+    source=None,
+    text_key="text",
+    progress=True,
+):
     "Tokenize `docs` into `uint16` shards plus `manifest.json` in `out_dir`; returns the manifest."
     enc = get_tokenizer(tokenizer)
     check_uint16(enc)
-    if isinstance(docs, (str, Path)): docs, source = load_docs(docs), source or str(docs)
+    if isinstance(docs, (str, Path)):
+        docs, source = load_docs(docs), source or str(docs)
     splits = list(docs.items()) if isinstance(docs, dict) else [(None, docs)]
     out_dir = Path(out_dir)
     created = _prepare_out_dir(out_dir, overwrite)
     n_threads = num_threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
     writers, n_docs, n_chars, n_tokens = [], 0, 0, 0
     try:
-        with ThreadPoolExecutor(n_threads) as pool, tqdm(unit=" docs", desc=f"tokenizing into {out_dir}", disable=not progress) as bar:
+        with (
+            ThreadPoolExecutor(n_threads) as pool,
+            tqdm(unit=" docs", desc=f"tokenizing into {out_dir}", disable=not progress) as bar,
+        ):
             for split, split_docs in splits:
                 writers.append(w := ShardWriter(out_dir, prefix, shard_size, split))
                 for arrays, nd, nc in _tokenize_stream(split_docs, enc, pool, n_threads, text_key):
-                    for a in arrays: w.add(a); n_tokens += len(a)
+                    for a in arrays:
+                        w.add(a)
+                        n_tokens += len(a)
                     n_docs, n_chars = n_docs + nd, n_chars + nc
-                    bar.update(nd); bar.set_postfix(tokens=f"{n_tokens:,}", refresh=False)
+                    bar.update(nd)
+                    bar.set_postfix(tokens=f"{n_tokens:,}", refresh=False)
                 w.flush()
-        if n_chars == 0: raise ValueError(f"the input{' ' + source if source else ''} has no text: nothing to write")
-        manifest = {"format": "buildNanoGPT shards", "version": 1, "tokenizer": tokenizer_spec(enc), "vocab_size": enc.n_vocab,
-                    "eot_token": enc.eot_token, "dtype": "uint16", "shard_size": int(shard_size), "source": source,
-                    "num_docs": n_docs, "num_tokens": n_tokens, "shards": [s for w in writers for s in w.shards]}
-        with atomic_write(out_dir/MANIFEST, "w") as f: json.dump(manifest, f, indent=1)
+        if n_chars == 0:
+            raise ValueError(f"the input{' ' + source if source else ''} has no text: nothing to write")
+        manifest = {
+            "format": "buildNanoGPT shards",
+            "version": 1,
+            "tokenizer": tokenizer_spec(enc),
+            "vocab_size": enc.n_vocab,
+            "eot_token": enc.eot_token,
+            "dtype": "uint16",
+            "shard_size": int(shard_size),
+            "source": source,
+            "num_docs": n_docs,
+            "num_tokens": n_tokens,
+            "shards": [s for w in writers for s in w.shards],
+        }
+        with atomic_write(out_dir / MANIFEST, "w") as f:
+            json.dump(manifest, f, indent=1)
     except BaseException:
-        for s in (s for w in writers for s in w.shards): (out_dir/s["file"]).unlink(missing_ok=True)
-        if created and not any(out_dir.iterdir()): out_dir.rmdir()
+        for s in (s for w in writers for s in w.shards):
+            (out_dir / s["file"]).unlink(missing_ok=True)
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()
         raise
     return manifest
 
 # %% ../nbs/00_data.ipynb #51dec4be
 class TokenShard:
     "A `.npy` shard of tokens read on demand: `shard[a:b]` reads just those tokens from the file."
+
     def __init__(self, path):
-        header = np.load(path, mmap_mode="r")            # parses the header; no data is read
+        header = np.load(path, mmap_mode="r")  # parses the header; no data is read
         self.path, self.dtype, self.shape, self.offset = Path(path), header.dtype, header.shape, header.offset
         del header
-    def __len__(self): return self.shape[0]
+
+    def __len__(self):
+        return self.shape[0]
+
     def __getitem__(self, s):
         start, stop, step = s.indices(len(self))
-        if step != 1: raise ValueError("TokenShard reads contiguous slices only")
-        return np.fromfile(self.path, dtype=self.dtype, count=max(0, stop - start), offset=self.offset + start * self.dtype.itemsize)
+        if step != 1:
+            raise ValueError("TokenShard reads contiguous slices only")
+        return np.fromfile(
+            self.path, dtype=self.dtype, count=max(0, stop - start), offset=self.offset + start * self.dtype.itemsize
+        )
 
 # %% ../nbs/00_data.ipynb #89aeec24
 class DataLoaderLite:
     "Batches `(x, y)` of shape `(B, T)` from the shards of `split` in `data_root`, rank `process_rank` of `num_processes`."
-    def __init__(self, B, T, process_rank=0, num_processes=1, split="train", data_root="edu_fineweb10B", master_process=True, tokenizer=None):
-        if not isinstance(process_rank, int):   # a DDPConfig (or anything with rank / world_size)
+
+    def __init__(
+        self,
+        B,
+        T,
+        process_rank=0,
+        num_processes=1,
+        split="train",
+        data_root="edu_fineweb10B",
+        master_process=True,
+        tokenizer=None,
+    ):
+        if not isinstance(process_rank, int):  # a DDPConfig (or anything with rank / world_size)
             cfg = process_rank
             process_rank = getattr(cfg, "rank", getattr(cfg, "ddp_rank", 0))
             num_processes = getattr(cfg, "world_size", getattr(cfg, "ddp_world_size", 1))
             master_process = getattr(cfg, "master_process", process_rank == 0)
-        if not 0 <= process_rank < num_processes: raise ValueError(f"process_rank {process_rank} is not in [0, {num_processes})")
+        if not 0 <= process_rank < num_processes:
+            raise ValueError(f"process_rank {process_rank} is not in [0, {num_processes})")
         self.B, self.T, self.process_rank, self.num_processes, self.split = B, T, process_rank, num_processes, split
         self.data_root, self.shards = Path(data_root), list_shards(data_root, split)
         self.manifest = read_manifest(data_root)
         self._check(tokenizer)
-        if master_process: print(f"found {len(self.shards)} shards for split {split}")
+        if master_process:
+            print(f"found {len(self.shards)} shards for split {split}")
         self.reset()
 
     def _check(self, tokenizer):
@@ -364,148 +491,218 @@ class DataLoaderLite:
         if self.manifest is not None:
             listed = {s["file"] for s in self.manifest["shards"]}
             stray = [p.name for p in self.shards if p.name not in listed]
-            if stray: raise ValueError(f"{stray[0]} in {self.data_root} is not in its {MANIFEST}: shards from different runs or tokenizers are mixed; keep one dataset per directory")
+            if stray:
+                raise ValueError(
+                    f"{stray[0]} in {self.data_root} is not in its {MANIFEST}: shards from different runs or tokenizers are mixed; keep one dataset per directory"
+                )
             if tokenizer is not None and tokenizer_spec(get_tokenizer(tokenizer)) != self.manifest["tokenizer"]:
-                raise ValueError(f"{self.data_root} was tokenized with {self.manifest['tokenizer']['name']!r}, not {tokenizer_spec(get_tokenizer(tokenizer))['name']!r}")
+                raise ValueError(
+                    f"{self.data_root} was tokenized with {self.manifest['tokenizer']['name']!r}, not {tokenizer_spec(get_tokenizer(tokenizer))['name']!r}"
+                )
         need = self.B * self.T * self.num_processes + 1
         for p in self.shards:
             a = TokenShard(p)
-            if a.dtype != np.uint16 or len(a.shape) != 1: raise ValueError(f"{p} holds {a.dtype} of shape {a.shape}, not a flat uint16 token array")
-            if len(a) < need: raise ValueError(f"{p} has {len(a):,} tokens, fewer than one step needs (B*T*num_processes+1 = {need:,}); use a smaller B or T")
+            if a.dtype != np.uint16 or len(a.shape) != 1:
+                raise ValueError(f"{p} holds {a.dtype} of shape {a.shape}, not a flat uint16 token array")
+            if len(a) < need:
+                raise ValueError(
+                    f"{p} has {len(a):,} tokens, fewer than one step needs (B*T*num_processes+1 = {need:,}); use a smaller B or T"
+                )
 
-    def _load(self, i): return TokenShard(self.shards[i])
+    def _load(self, i):
+        return TokenShard(self.shards[i])
 
     def reset(self):
         self.current_shard, self.tokens = 0, self._load(0)
         self.current_position = self.B * self.T * self.process_rank
 
     def next_batch(self):
-        import torch   # torch is imported where it is used, so that data preparation never pays for loading it
+        import torch  # torch is imported where it is used, so that data preparation never pays for loading it
+
         B, T, n = self.B, self.T, self.num_processes
-        buf = torch.from_numpy(self.tokens[self.current_position:self.current_position + B*T + 1].astype(np.int64))
+        buf = torch.from_numpy(self.tokens[self.current_position : self.current_position + B * T + 1].astype(np.int64))
         x, y = buf[:-1].view(B, T), buf[1:].view(B, T)
         self.current_position += B * T * n
-        step_start = self.current_position - B * T * self.process_rank      # rank 0's window: the same on every rank
+        step_start = self.current_position - B * T * self.process_rank  # rank 0's window: the same on every rank
         if step_start + B * T * n + 1 > len(self.tokens):
             self.current_shard = (self.current_shard + 1) % len(self.shards)
             self.tokens, self.current_position = self._load(self.current_shard), B * T * self.process_rank
         return x, y
 
     def state_dict(self):
-        return {"split": self.split, "B": self.B, "T": self.T, "num_processes": self.num_processes, "process_rank": self.process_rank,
-                "shard": self.current_shard, "shard_file": self.shards[self.current_shard].name, "position": self.current_position}
+        return {
+            "split": self.split,
+            "B": self.B,
+            "T": self.T,
+            "num_processes": self.num_processes,
+            "process_rank": self.process_rank,
+            "shard": self.current_shard,
+            "shard_file": self.shards[self.current_shard].name,
+            "position": self.current_position,
+        }
 
     def load_state_dict(self, sd):
         mine = {k: getattr(self, k) for k in ("split", "B", "T", "num_processes", "process_rank")}
-        if {k: sd[k] for k in mine} != mine: raise ValueError(f"loader state is for {({k: sd[k] for k in mine})}, this loader is {mine}")
-        if self.shards[sd["shard"]].name != sd["shard_file"]: raise ValueError(f"loader state points at {sd['shard_file']}, but shard {sd['shard']} is now {self.shards[sd['shard']].name}")
+        if {k: sd[k] for k in mine} != mine:
+            raise ValueError(f"loader state is for { ({k: sd[k] for k in mine}) }, this loader is {mine}")
+        if self.shards[sd["shard"]].name != sd["shard_file"]:
+            raise ValueError(
+                f"loader state points at {sd['shard_file']}, but shard {sd['shard']} is now {self.shards[sd['shard']].name}"
+            )
         self.current_shard, self.tokens, self.current_position = sd["shard"], self._load(sd["shard"]), sd["position"]
 
 # %% ../nbs/00_data.ipynb #819c91ae
-def tinyshakespeare_prep(local_dir="tinyshakespeare", tokenizer="char", input_path=None, overwrite=False, val_fraction=0.1):
+def tinyshakespeare_prep(
+    local_dir="tinyshakespeare", tokenizer="char", input_path=None, overwrite=False, val_fraction=0.1
+):
     "Tiny Shakespeare (downloaded, or `input_path`) as `train`/`val` shards in `local_dir`; returns the manifest."
-    if input_path is None: path = download_file(TINYSHAKESPEARE_URL, Path(local_dir)/"input.txt", TINYSHAKESPEARE_SHA256)
-    else: path = Path(input_path)
-    if not path.is_file(): raise FileNotFoundError(f"input {path} does not exist")
+    if input_path is None:
+        path = download_file(TINYSHAKESPEARE_URL, Path(local_dir) / "input.txt", TINYSHAKESPEARE_SHA256)
+    else:
+        path = Path(input_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"input {path} does not exist")
     text = path.read_text(encoding="utf-8")
-    if not text: raise ValueError(f"{path} is empty")
+    if not text:
+        raise ValueError(f"{path} is empty")
     n = int(len(text) * (1 - val_fraction))
     enc = CharTokenizer.from_text(text) if tokenizer == "char" else get_tokenizer(tokenizer)
-    return write_shards({"train": [text[:n]], "val": [text[n:]]}, local_dir, prefix=f"shakespeare_{enc.name}",
-                        tokenizer=enc, overwrite=overwrite, source=str(path), progress=False)
+    return write_shards(
+        {"train": [text[:n]], "val": [text[n:]]},
+        local_dir,
+        prefix=f"shakespeare_{enc.name}",
+        tokenizer=enc,
+        overwrite=overwrite,
+        source=str(path),
+        progress=False,
+    )
 
 # %% ../nbs/00_data.ipynb #51585ffb
-def edu_fineweb10B_prep(local_dir="edu_fineweb10B", remote_name="sample-10BT", shard_size=int(1e8), source=None,
-                        overwrite=False, num_threads=None, dataset="HuggingFaceFW/fineweb-edu"):
+def edu_fineweb10B_prep(
+    local_dir="edu_fineweb10B",
+    remote_name="sample-10BT",
+    shard_size=int(1e8),
+    source=None,
+    overwrite=False,
+    num_threads=None,
+    dataset="HuggingFaceFW/fineweb-edu",
+):
     "Tokenize FineWeb-Edu (`remote_name` of `dataset`, streamed) or a local `source` into GPT-2 shards in `local_dir`."
     docs = load_docs(source) if source is not None else load_docs(dataset, name=remote_name, split="train")
-    return write_shards(docs, local_dir, prefix="edufineweb", tokenizer="gpt2", shard_size=shard_size, overwrite=overwrite,
-                        num_threads=num_threads, source=str(source) if source is not None else f"{dataset}/{remote_name}")
+    return write_shards(
+        docs,
+        local_dir,
+        prefix="edufineweb",
+        tokenizer="gpt2",
+        shard_size=shard_size,
+        overwrite=overwrite,
+        num_threads=num_threads,
+        source=str(source) if source is not None else f"{dataset}/{remote_name}",
+    )
 
 # %% ../nbs/00_data.ipynb #e61c5809
 HELLASWAG_URL = "https://raw.githubusercontent.com/rowanz/hellaswag/master/data/hellaswag_{split}.jsonl"
 
+
 def hellaswag_val_prep(local_dir="hellaswag", input_path=None):
     "Put `hellaswag_val.jsonl` (downloaded, or copied from `input_path`) in `local_dir`; returns its path."
-    dest = Path(local_dir)/"hellaswag_val.jsonl"
-    if input_path is None: return download_file(HELLASWAG_URL.format(split="val"), dest)
+    dest = Path(local_dir) / "hellaswag_val.jsonl"
+    if input_path is None:
+        return download_file(HELLASWAG_URL.format(split="val"), dest)
     src = Path(input_path)
-    if not src.is_file(): raise FileNotFoundError(f"input {src} does not exist")
+    if not src.is_file():
+        raise FileNotFoundError(f"input {src} does not exist")
     first = src.open(encoding="utf-8").readline()
-    try: ex = json.loads(first); assert {"ctx", "label", "endings"} <= set(ex) and len(ex["endings"]) == 4
-    except Exception: raise ValueError(f"{src} is not HellaSwag jsonl: each line needs 'ctx', 'label' and 4 'endings'") from None
+    try:
+        ex = json.loads(first)
+        assert {"ctx", "label", "endings"} <= set(ex) and len(ex["endings"]) == 4
+    except Exception:
+        raise ValueError(f"{src} is not HellaSwag jsonl: each line needs 'ctx', 'label' and 4 'endings'") from None
     if src.resolve() != dest.resolve():
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(dest) as f: f.write(src.read_bytes())
+        with atomic_write(dest) as f:
+            f.write(src.read_bytes())
     return dest
+
 
 def iterate_examples(split="val", data_dir="hellaswag"):
     "The HellaSwag examples of `split`, one dict at a time."
-    path = Path(data_dir)/f"hellaswag_{split}.jsonl"
-    if not path.is_file(): raise FileNotFoundError(f"{path} not found — run hellaswag_val_prep({str(data_dir)!r}) first")
+    path = Path(data_dir) / f"hellaswag_{split}.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found — run hellaswag_val_prep({str(data_dir)!r}) first")
     with open(path, encoding="utf-8") as f:
         for line in f:
-            if line.strip(): yield json.loads(line)
+            if line.strip():
+                yield json.loads(line)
+
 
 def _encode_example(example, enc=None):
     "The context's tokens and each ending's (with its leading space), as lists."
     enc = get_tokenizer("gpt2") if enc is None else enc
     return enc.encode_ordinary(example["ctx"]), [enc.encode_ordinary(" " + end) for end in example["endings"]]
 
+
 def render_example(example, enc=None):
     "`(tokens, mask, label)` of one example: 4 zero-padded rows of context + ending, the mask 1 over each ending."
     import torch
+
     ctx, ends = _encode_example(example, enc)
     rows = [(ctx, e) for e in ends]
     T = max(len(c) + len(e) for c, e in rows)
     tokens = torch.zeros((len(rows), T), dtype=torch.long)
     mask = torch.zeros((len(rows), T), dtype=torch.long)
     for i, (c, e) in enumerate(rows):
-        tokens[i, :len(c) + len(e)] = torch.tensor(c + e)
-        mask[i, len(c):len(c) + len(e)] = 1
+        tokens[i, : len(c) + len(e)] = torch.tensor(c + e)
+        mask[i, len(c) : len(c) + len(e)] = 1
     return tokens, mask, example["label"]
 
 # %% ../nbs/00_data.ipynb #1f62e799
 def pack_example(example, enc=None, block_size=None):
     "`(tokens, pos, seg, label)` lists of one example packed in a row: the context once (`seg` 0), then ending i (`seg` i+1)."
     ctx, ends = _encode_example(example, enc)
-    if block_size is not None:       # keep the end of the context; an ending longer than the window keeps its start
-        ends = [e[:block_size - 1] for e in ends]
-        ctx = ctx[max(0, len(ctx) - (block_size - max(map(len, ends)))):]
+    if block_size is not None:  # keep the end of the context; an ending longer than the window keeps its start
+        ends = [e[: block_size - 1] for e in ends]
+        ctx = ctx[max(0, len(ctx) - (block_size - max(map(len, ends)))) :]
     tokens, pos, seg = list(ctx), list(range(len(ctx))), [0] * len(ctx)
     for i, e in enumerate(ends):
-        tokens += e; pos += range(len(ctx), len(ctx) + len(e)); seg += [i + 1] * len(e)
+        tokens += e
+        pos += range(len(ctx), len(ctx) + len(e))
+        seg += [i + 1] * len(e)
     return tokens, pos, seg, example["label"]
 
 # %% ../nbs/00_data.ipynb #a866b571
-@contextlib.contextmanager
-def cli_errors(prog):
-    "Turn the errors a user can fix into one line on stderr and exit status 1."
-    import sys
-    try: yield
-    except (ValueError, OSError, KeyError, FloatingPointError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        sys.exit(1)
-
 @call_parse
-def prepare_cli(dataset:str,              # fineweb-edu, tinyshakespeare, hellaswag, a local txt/jsonl/parquet/csv path, or a hub dataset id
-                out_dir:str=None,         # output directory (default: per dataset)
-                tokenizer:str="gpt2",     # gpt2, or char (Tiny Shakespeare only)
-                input_path:str=None,      # local copy of Tiny Shakespeare / HellaSwag / FineWeb instead of downloading
-                name:str=None,            # dataset config name for hub datasets (fineweb-edu: sample-10BT)
-                shard_size:int=10**8,     # tokens per shard
-                overwrite:bool=False,     # replace shards already in out_dir
-                num_threads:int=None):    # tokenizer threads (default: all cores)
+def prepare_cli(
+    dataset: str,  # fineweb-edu, tinyshakespeare, hellaswag, a local txt/jsonl/parquet/csv path, or a hub dataset id
+    out_dir: str = None,  # output directory (default: per dataset)
+    tokenizer: str = "gpt2",  # gpt2, or char (Tiny Shakespeare only)
+    input_path: str = None,  # local copy of Tiny Shakespeare / HellaSwag / FineWeb instead of downloading
+    name: str = None,  # dataset config name for hub datasets (fineweb-edu: sample-10BT)
+    shard_size: int = 10**8,  # tokens per shard
+    overwrite: bool = False,  # replace shards already in out_dir
+    num_threads: int = None,
+):  # tokenizer threads (default: all cores)
     "Tokenize a dataset into uint16 shards (or fetch HellaSwag)."
     with cli_errors("bngpt_prepare"):
         if dataset == "tinyshakespeare":
             m = tinyshakespeare_prep(out_dir or "tinyshakespeare", tokenizer, input_path, overwrite)
         elif dataset == "hellaswag":
-            print(hellaswag_val_prep(out_dir or "hellaswag", input_path)); return
+            print(hellaswag_val_prep(out_dir or "hellaswag", input_path))
+            return
         elif dataset == "fineweb-edu":
-            m = edu_fineweb10B_prep(out_dir or "edu_fineweb10B", name or "sample-10BT", shard_size, input_path, overwrite, num_threads)
+            m = edu_fineweb10B_prep(
+                out_dir or "edu_fineweb10B", name or "sample-10BT", shard_size, input_path, overwrite, num_threads
+            )
         else:
             docs = load_docs(dataset, name=name)
-            m = write_shards(docs, out_dir or Path(dataset).stem, prefix=Path(dataset).stem.replace("_", "-"), tokenizer=tokenizer,
-                             shard_size=shard_size, overwrite=overwrite, num_threads=num_threads, source=str(dataset))
+            m = write_shards(
+                docs,
+                out_dir or Path(dataset).stem,
+                prefix=Path(dataset).stem.replace("_", "-"),
+                tokenizer=tokenizer,
+                shard_size=shard_size,
+                overwrite=overwrite,
+                num_threads=num_threads,
+                source=str(dataset),
+            )
         print(f"{m['num_tokens']:,} tokens from {m['num_docs']:,} documents in {len(m['shards'])} shards")

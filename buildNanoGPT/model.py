@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
-from .data import DataLoaderLite, atomic_path, atomic_write   # DataLoaderLite is also importable from here
+from .data import DataLoaderLite, atomic_path, atomic_write  # DataLoaderLite is also importable from here
 
 # %% auto #0
 __all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'KVCache', 'CausalSelfAttention', 'MLP', 'Block', 'GPT', 'linear_cross_entropy',
@@ -18,18 +18,19 @@ __all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'KVCache', 'CausalSelfAttention', 
 
 # %% ../nbs/01_model.ipynb #f4189971
 PRESETS = {
-    "gpt2":        dict(n_layer=12, n_head=12, n_embd=768),    # 124M
-    "gpt2-medium": dict(n_layer=24, n_head=16, n_embd=1024),   # 350M
-    "gpt2-large":  dict(n_layer=36, n_head=20, n_embd=1280),   # 774M
-    "gpt2-xl":     dict(n_layer=48, n_head=25, n_embd=1600),   # 1558M
-    "gpt-mini":    dict(n_layer=6, n_head=6, n_embd=192),      # minGPT's small sizes, for CPUs
-    "gpt-micro":   dict(n_layer=4, n_head=4, n_embd=128),
-    "gpt-nano":    dict(n_layer=3, n_head=3, n_embd=48),
+    "gpt2": dict(n_layer=12, n_head=12, n_embd=768),  # 124M
+    "gpt2-medium": dict(n_layer=24, n_head=16, n_embd=1024),  # 350M
+    "gpt2-large": dict(n_layer=36, n_head=20, n_embd=1280),  # 774M
+    "gpt2-xl": dict(n_layer=48, n_head=25, n_embd=1600),  # 1558M
+    "gpt-mini": dict(n_layer=6, n_head=6, n_embd=192),  # minGPT's small sizes, for CPUs
+    "gpt-micro": dict(n_layer=4, n_head=4, n_embd=128),
+    "gpt-nano": dict(n_layer=3, n_head=3, n_embd=48),
 }
+
 
 @dataclass
 class GPTConfig:
-    block_size: int = 1024   # longest sequence (learned positions)
+    block_size: int = 1024  # longest sequence (learned positions)
     vocab_size: int = 50257  # GPT-2's 50,000 merges + 256 bytes + <|endoftext|>
     n_layer: int = 12
     n_head: int = 12
@@ -37,61 +38,79 @@ class GPTConfig:
 
     def __post_init__(self):
         for k, v in asdict(self).items():
-            if not isinstance(v, int) or v <= 0: raise ValueError(f"GPTConfig.{k} must be a positive integer, got {v!r}")
+            if not isinstance(v, int) or v <= 0:
+                raise ValueError(f"GPTConfig.{k} must be a positive integer, got {v!r}")
         if self.n_embd % self.n_head:
-            raise ValueError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}): each head gets n_embd/n_head dimensions")
+            raise ValueError(
+                f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}): each head gets n_embd/n_head dimensions"
+            )
 
     @classmethod
     def from_preset(cls, name, **overrides):
         "The config of preset `name` (see `PRESETS`), with `overrides` such as `vocab_size=50304`."
-        if name not in PRESETS: raise ValueError(f"unknown model preset {name!r}; choose one of {', '.join(PRESETS)}")
+        if name not in PRESETS:
+            raise ValueError(f"unknown model preset {name!r}; choose one of {', '.join(PRESETS)}")
         return cls(**{**PRESETS[name], **overrides})
 
-    def to_dict(self): return asdict(self)
+    def to_dict(self):
+        return asdict(self)
 
 # %% ../nbs/01_model.ipynb #5bb9c55f
 class KVCache:
     "Keys and values of the positions processed so far, for one attention layer."
-    def __init__(self): self.k = self.v = None; self.n = 0
+
+    def __init__(self):
+        self.k = self.v = None
+        self.n = 0
 
     def update(self, k, v):
         "Append `k`, `v` of shape `(B, n_head, T, head_size)`; return all keys and values so far."
-        if self.k is None:   # room for the whole context, allocated once
+        if self.k is None:  # room for the whole context, allocated once
             shape = (*k.shape[:2], self.size, k.shape[3])
             self.k, self.v = k.new_empty(shape), v.new_empty(shape)
         T = k.shape[2]
-        self.k[:, :, self.n:self.n + T], self.v[:, :, self.n:self.n + T] = k, v
+        self.k[:, :, self.n : self.n + T], self.v[:, :, self.n : self.n + T] = k, v
         self.n += T
-        return self.k[:, :, :self.n], self.v[:, :, :self.n]
+        return self.k[:, :, : self.n], self.v[:, :, : self.n]
+
 
 class CausalSelfAttention(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.n_head, self.n_embd = config.n_head, config.n_embd
-        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)   # q, k, v for all heads at once
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v for all heads at once
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
-        self.c_proj.RESIDUAL_PROJECTION = True                      # marks the init scaling, see GPT._init_weights
+        self.c_proj.RESIDUAL_PROJECTION = True  # marks the init scaling, see GPT._init_weights
 
     def forward(self, x, kv_cache=None, attn_mask=None):
         B, T, C = x.size()
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
         prefix = 0 if kv_cache is None else kv_cache.n
-        if kv_cache is not None: k, v = kv_cache.update(k, v)
-        if prefix and T > 1: raise ValueError("a non-empty KV cache takes one new token at a time")
-        if attn_mask is not None: y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)   # packed rows: True = may attend
-        else: y = F.scaled_dot_product_attention(q, k, v, is_causal=prefix == 0)  # a cached step attends to every position
+        if kv_cache is not None:
+            k, v = kv_cache.update(k, v)
+        if prefix and T > 1:
+            raise ValueError("a non-empty KV cache takes one new token at a time")
+        if attn_mask is not None:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)  # packed rows: True = may attend
+        else:
+            y = F.scaled_dot_product_attention(
+                q, k, v, is_causal=prefix == 0
+            )  # a cached step attends to every position
         return self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C))
+
 
 class MLP(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd)
-        self.gelu = nn.GELU(approximate="tanh")                      # GPT-2's GELU
+        self.gelu = nn.GELU(approximate="tanh")  # GPT-2's GELU
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)
         self.c_proj.RESIDUAL_PROJECTION = True
 
-    def forward(self, x): return self.c_proj(self.gelu(self.c_fc(x)))
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
 
 class Block(nn.Module):
     def __init__(self, config):
@@ -108,20 +127,24 @@ class GPT(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = config
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(config.vocab_size, config.n_embd),
-            wpe=nn.Embedding(config.block_size, config.n_embd),
-            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
-            ln_f=nn.LayerNorm(config.n_embd)))
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(config.vocab_size, config.n_embd),
+                wpe=nn.Embedding(config.block_size, config.n_embd),
+                h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+                ln_f=nn.LayerNorm(config.n_embd),
+            )
+        )
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-        self.transformer.wte.weight = self.lm_head.weight     # weight tying
+        self.transformer.wte.weight = self.lm_head.weight  # weight tying
         self.apply(self._init_weights)
 
     def _init_weights(self, module):
         if isinstance(module, nn.Linear):
             std = 0.02 * (2 * self.config.n_layer) ** -0.5 if getattr(module, "RESIDUAL_PROJECTION", False) else 0.02
             nn.init.normal_(module.weight, mean=0.0, std=std)
-            if module.bias is not None: nn.init.zeros_(module.bias)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, mean=0.0, std=0.02)
 
@@ -130,11 +153,15 @@ class GPT(nn.Module):
         if pos is not None and pos.numel() and int(pos.max()) >= self.config.block_size:
             raise ValueError(f"position {int(pos.max())} is outside the model's block_size {self.config.block_size}")
         if pos is None and T > self.config.block_size:
-            raise ValueError(f"sequence of length {T} is longer than block_size {self.config.block_size}; pass at most the last {self.config.block_size} tokens")
+            raise ValueError(
+                f"sequence of length {T} is longer than block_size {self.config.block_size}; pass at most the last {self.config.block_size} tokens"
+            )
         if not torch.compiler.is_compiling() and idx.numel():
-            lo, hi = torch.stack(torch.aminmax(idx)).tolist()   # one device sync, not two
+            lo, hi = torch.stack(torch.aminmax(idx)).tolist()  # one device sync, not two
             if lo < 0 or hi >= self.config.vocab_size:
-                raise ValueError(f"token id {hi if hi >= self.config.vocab_size else lo} is outside the vocabulary [0, {self.config.vocab_size}): was the data tokenized for another model?")
+                raise ValueError(
+                    f"token id {hi if hi >= self.config.vocab_size else lo} is outside the vocabulary [0, {self.config.vocab_size}): was the data tokenized for another model?"
+                )
 
     def hidden_states(self, idx, kv_caches=None, pos=None, attn_mask=None):
         "Final (normalised) hidden states `(B, T, n_embd)`; with `kv_caches` (one per layer), continue from the cached positions."
@@ -144,7 +171,8 @@ class GPT(nn.Module):
             start = 0 if kv_caches is None else kv_caches[0].n
             pos = torch.arange(start, start + idx.size(1), dtype=torch.long, device=idx.device)
         x = self.transformer.wte(idx) + self.transformer.wpe(pos)
-        for i, block in enumerate(self.transformer.h): x = block(x, None if kv_caches is None else kv_caches[i], attn_mask)
+        for i, block in enumerate(self.transformer.h):
+            x = block(x, None if kv_caches is None else kv_caches[i], attn_mask)
         return self.transformer.ln_f(x)
 
     def forward(self, idx, targets=None, return_logits=True):
@@ -159,32 +187,38 @@ class GPT(nn.Module):
 # %% ../nbs/01_model.ipynb #108f3fde
 class _LinearCrossEntropy(torch.autograd.Function):
     "Mean cross-entropy of `x @ w.T` against `targets`, `chunk` rows at a time; gradients are formed in the forward pass."
+
     @staticmethod
     def forward(ctx, x, w, targets, chunk, ignore_index):
         N, V = x.size(0), w.size(0)
-        valid = (targets != ignore_index).unsqueeze(1).float()   # 1 for the targets that count, 0 for ignored ones
-        n = valid.sum().clamp(min=1)                               # F.cross_entropy's mean: over the targets not ignored
+        valid = (targets != ignore_index).unsqueeze(1).float()  # 1 for the targets that count, 0 for ignored ones
+        n = valid.sum().clamp(min=1)  # F.cross_entropy's mean: over the targets not ignored
         need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
         total = torch.zeros((), dtype=torch.float32, device=x.device)
         gx = torch.empty_like(x) if need_grad else None
         gw = torch.zeros(w.shape, dtype=torch.float32, device=w.device) if need_grad else None
         # |logit| <= |x_i| * max_j |w_j|: a chunk whose rows all bound under 80 can take exp() without subtracting the max
-        x_norm = F.pad(x.float().norm(dim=1), (0, -N % chunk)).view(-1, chunk).amax(1)   # largest row norm of each chunk
-        safe = (x_norm * w.float().norm(dim=1).max() < 80).tolist()      # decided for all chunks at once: one device sync
-        buf = torch.empty(min(chunk, N), V, dtype=x.dtype, device=x.device)   # one chunk of logits, reused
+        x_norm = F.pad(x.float().norm(dim=1), (0, -N % chunk)).view(-1, chunk).amax(1)  # largest row norm of each chunk
+        safe = (x_norm * w.float().norm(dim=1).max() < 80).tolist()  # decided for all chunks at once: one device sync
+        buf = torch.empty(min(chunk, N), V, dtype=x.dtype, device=x.device)  # one chunk of logits, reused
         for k, s in enumerate(range(0, N, chunk)):
-            xc, vc = x[s:s + chunk], valid[s:s + chunk]
-            tc = targets[s:s + chunk].clamp(min=0).unsqueeze(1)
-            z = torch.mm(xc, w.t(), out=buf[:xc.size(0)]).float()          # logits of this chunk
+            xc, vc = x[s : s + chunk], valid[s : s + chunk]
+            tc = targets[s : s + chunk].clamp(min=0).unsqueeze(1)
+            z = torch.mm(xc, w.t(), out=buf[: xc.size(0)]).float()  # logits of this chunk
             z_target = z.gather(1, tc)
-            if safe[k]: z_max = torch.zeros_like(z_target)
-            else: z_max = z.amax(1, keepdim=True); z.sub_(z_max)
-            e = z.exp_()                                                       # softmax numerators, in place
+            if safe[k]:
+                z_max = torch.zeros_like(z_target)
+            else:
+                z_max = z.amax(1, keepdim=True)
+                z.sub_(z_max)
+            e = z.exp_()  # softmax numerators, in place
             e_sum = e.sum(1, keepdim=True)
-            total += ((e_sum.log() + z_max - z_target) * vc).sum()             # logsumexp - logit of the target
-            if need_grad:   # d loss / d logits = (e / e_sum - onehot) / n, row scales applied to the small side of each product
+            total += ((e_sum.log() + z_max - z_target) * vc).sum()  # logsumexp - logit of the target
+            if (
+                need_grad
+            ):  # d loss / d logits = (e / e_sum - onehot) / n, row scales applied to the small side of each product
                 scale = vc / (e_sum * n)
-                gxc = torch.mm(e.to(x.dtype), w, out=gx[s:s + chunk])
+                gxc = torch.mm(e.to(x.dtype), w, out=gx[s : s + chunk])
                 gxc.mul_(scale.to(x.dtype)).sub_(w[tc.squeeze(1)] * (vc / n).to(x.dtype))
                 gw.addmm_(e.t(), xc.float() * scale).index_add_(0, tc.squeeze(1), xc.float() * (-vc / n))
         ctx.grads, ctx.w_dtype = (gx, gw), w.dtype
@@ -196,11 +230,12 @@ class _LinearCrossEntropy(torch.autograd.Function):
         gx, gw = ctx.grads
         return gx * grad.to(gx.dtype), (gw * grad).to(ctx.w_dtype), None, None, None
 
+
 def linear_cross_entropy(x, weight, targets, chunk_size=256, ignore_index=-100):
     "`F.cross_entropy(x @ weight.T, targets)` computed `chunk_size` rows at a time: the `(N, vocab)` logits never exist at once."
     x, targets = x.reshape(-1, x.size(-1)), targets.reshape(-1)
     device = x.device.type
-    if torch.is_autocast_enabled(device):                    # autocast: the matmuls in its dtype, softmax in fp32
+    if torch.is_autocast_enabled(device):  # autocast: the matmuls in its dtype, softmax in fp32
         dtype = torch.get_autocast_dtype(device)
         x, weight = x.to(dtype), weight.to(dtype)
     with torch.autocast(device, enabled=False):
@@ -215,23 +250,33 @@ def _configure_optimizers(self, weight_decay, learning_rate, device_type, verbos
     use_fused = device_type in ("cuda", "cpu")
     if verbose:
         print(f"num decayed parameter tensors: {len(decay)}, with {sum(p.numel() for p in decay):,} parameters")
-        print(f"num non-decayed parameter tensors: {len(no_decay)}, with {sum(p.numel() for p in no_decay):,} parameters")
+        print(
+            f"num non-decayed parameter tensors: {len(no_decay)}, with {sum(p.numel() for p in no_decay):,} parameters"
+        )
         print(f"using fused AdamW: {use_fused}")
-    return torch.optim.AdamW(groups, lr=learning_rate, betas=(0.9, 0.95), eps=1e-8, **({"fused": True} if use_fused else {}))
+    return torch.optim.AdamW(
+        groups, lr=learning_rate, betas=(0.9, 0.95), eps=1e-8, **({"fused": True} if use_fused else {})
+    )
+
 
 GPT.configure_optimizers = _configure_optimizers
 
 # %% ../nbs/01_model.ipynb #906e57d8
 def sample_next(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
     "Next-token ids `(B, 1)` from last-position `logits` `(B, vocab)`."
-    if temperature == 0: return logits.argmax(dim=-1, keepdim=True)
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
     probs = F.softmax(logits.float() / temperature, dim=-1)
     ids = None
-    if top_k is not None: probs, ids = torch.topk(probs, min(top_k, probs.size(-1)), dim=-1)   # sorted, descending
-    elif top_p is not None: probs, ids = torch.sort(probs, dim=-1, descending=True)
-    if top_p is not None: probs = probs.masked_fill(probs.cumsum(-1) - probs > top_p, 0.0)      # smallest prefix reaching top_p
+    if top_k is not None:
+        probs, ids = torch.topk(probs, min(top_k, probs.size(-1)), dim=-1)  # sorted, descending
+    elif top_p is not None:
+        probs, ids = torch.sort(probs, dim=-1, descending=True)
+    if top_p is not None:
+        probs = probs.masked_fill(probs.cumsum(-1) - probs > top_p, 0.0)  # smallest prefix reaching top_p
     choice = torch.multinomial(probs, 1, generator=generator)
     return choice if ids is None else torch.gather(ids, -1, choice)
+
 
 @torch.no_grad()
 def _generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None):
@@ -242,9 +287,10 @@ def _generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None
     caches = None
     try:
         for _ in range(max_new_tokens):
-            if caches is None or caches[0].n >= bs:          # (re)fill from the last block_size tokens
+            if caches is None or caches[0].n >= bs:  # (re)fill from the last block_size tokens
                 caches = [KVCache() for _ in range(self.config.n_layer)]
-                for c in caches: c.size = bs
+                for c in caches:
+                    c.size = bs
                 h = self.hidden_states(idx[:, -bs:], caches)
             else:
                 h = self.hidden_states(idx[:, -1:], caches)
@@ -253,10 +299,12 @@ def _generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None
                 nxt = nxt.masked_fill(done[:, None], eos)
                 done |= nxt[:, 0] == eos
             idx = torch.cat([idx, nxt], dim=1)
-            if eos is not None and done.all(): break
+            if eos is not None and done.all():
+                break
     finally:
         self.train(was_training)
     return idx
+
 
 GPT.generate = _generate
 
@@ -265,71 +313,109 @@ GPT.generate = _generate
 def generate_recompute(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
     "Generation without a cache (the reference's loop): a full forward pass per new token."
     for _ in range(max_new_tokens):
-        logits, _ = model(idx[:, -model.config.block_size:])
+        logits, _ = model(idx[:, -model.config.block_size :])
         idx = torch.cat([idx, sample_next(logits[:, -1, :], temperature, top_k, top_p, generator)], dim=1)
     return idx
 
 # %% ../nbs/01_model.ipynb #1f399965
-HF_GPT2 = {"gpt2": "openai-community/gpt2", "gpt2-medium": "openai-community/gpt2-medium",
-           "gpt2-large": "openai-community/gpt2-large", "gpt2-xl": "openai-community/gpt2-xl"}
+HF_GPT2 = {
+    "gpt2": "openai-community/gpt2",
+    "gpt2-medium": "openai-community/gpt2-medium",
+    "gpt2-large": "openai-community/gpt2-large",
+    "gpt2-xl": "openai-community/gpt2-xl",
+}
 _CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
-_IGNORED = (".attn.bias", ".attn.masked_bias")   # causal-mask buffers in old checkpoints, not weights
+_IGNORED = (".attn.bias", ".attn.masked_bias")  # causal-mask buffers in old checkpoints, not weights
+
 
 def _hf_dir(name_or_path, revision=None):
     "A local directory holding the checkpoint: `name_or_path` itself, or its files downloaded from the hub."
     p = Path(name_or_path).expanduser()
-    if p.is_dir(): return p
-    if str(name_or_path).startswith((".", "/", "~")): raise FileNotFoundError(f"no checkpoint directory {name_or_path}")
+    if p.is_dir():
+        return p
+    if str(name_or_path).startswith((".", "/", "~")):
+        raise FileNotFoundError(f"no checkpoint directory {name_or_path}")
     from huggingface_hub import hf_hub_download
+
     repo = HF_GPT2.get(str(name_or_path), str(name_or_path))
     try:
         cfg = hf_hub_download(repo, "config.json", revision=revision)
-        try: hf_hub_download(repo, "model.safetensors", revision=revision)
-        except Exception: hf_hub_download(repo, "pytorch_model.bin", revision=revision)
+        try:
+            hf_hub_download(repo, "model.safetensors", revision=revision)
+        except Exception:
+            hf_hub_download(repo, "pytorch_model.bin", revision=revision)
     except Exception as e:
-        raise OSError(f"could not get {repo!r} from the Hugging Face hub ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). "
-                      "Check the name and your connection, or pass a local directory with config.json and model.safetensors.") from e
+        raise OSError(
+            f"could not get {repo!r} from the Hugging Face hub ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). "
+            "Check the name and your connection, or pass a local directory with config.json and model.safetensors."
+        ) from e
     return Path(cfg).parent
+
 
 def config_from_hf(cfg):
     "`GPTConfig` from a Hugging Face GPT-2 `config.json` dict; refuses variants this model doesn't implement."
-    if cfg.get("model_type", "gpt2") != "gpt2": raise ValueError(f"not a GPT-2 checkpoint (model_type {cfg.get('model_type')!r})")
+    if cfg.get("model_type", "gpt2") != "gpt2":
+        raise ValueError(f"not a GPT-2 checkpoint (model_type {cfg.get('model_type')!r})")
     act = cfg.get("activation_function", "gelu_new")
-    if act not in ("gelu_new", "gelu_pytorch_tanh"): raise ValueError(f"activation {act!r} is not GPT-2's tanh GELU")
-    if cfg.get("n_inner") not in (None, 4 * cfg["n_embd"]): raise ValueError(f"n_inner {cfg['n_inner']} is not 4*n_embd")
-    if cfg.get("layer_norm_epsilon", 1e-5) != 1e-5: raise ValueError("layer_norm_epsilon must be 1e-5")
-    return GPTConfig(block_size=cfg["n_positions"], vocab_size=cfg["vocab_size"], n_layer=cfg["n_layer"], n_head=cfg["n_head"], n_embd=cfg["n_embd"])
+    if act not in ("gelu_new", "gelu_pytorch_tanh"):
+        raise ValueError(f"activation {act!r} is not GPT-2's tanh GELU")
+    if cfg.get("n_inner") not in (None, 4 * cfg["n_embd"]):
+        raise ValueError(f"n_inner {cfg['n_inner']} is not 4*n_embd")
+    if cfg.get("layer_norm_epsilon", 1e-5) != 1e-5:
+        raise ValueError("layer_norm_epsilon must be 1e-5")
+    return GPTConfig(
+        block_size=cfg["n_positions"],
+        vocab_size=cfg["vocab_size"],
+        n_layer=cfg["n_layer"],
+        n_head=cfg["n_head"],
+        n_embd=cfg["n_embd"],
+    )
+
 
 def load_hf_state_dict(model, sd):
     "Copy a Hugging Face GPT-2 state dict `sd` into `model`, transposing Conv1D weights and checking every tensor."
-    sd = {(k if k.startswith(("transformer.", "lm_head.")) else "transformer." + k): v for k, v in sd.items() if not k.endswith(_IGNORED)}
+    sd = {
+        (k if k.startswith(("transformer.", "lm_head.")) else "transformer." + k): v
+        for k, v in sd.items()
+        if not k.endswith(_IGNORED)
+    }
     ours = model.state_dict()
-    missing = [k for k in ours if k not in sd and k != "lm_head.weight"]          # lm_head is tied to wte
+    missing = [k for k in ours if k not in sd and k != "lm_head.weight"]  # lm_head is tied to wte
     unexpected = [k for k in sd if k not in ours]
     if missing or unexpected:
-        raise ValueError(f"checkpoint does not match GPT-2 {model.config}: missing {missing[:5]}{'...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}")
+        raise ValueError(
+            f"checkpoint does not match GPT-2 {model.config}: missing {missing[:5]}{'...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
+        )
     with torch.no_grad():
         for k, v in sd.items():
-            if k == "lm_head.weight": continue
+            if k == "lm_head.weight":
+                continue
             v = v.t() if k.endswith(_CONV1D) else v
-            if v.shape != ours[k].shape: raise ValueError(f"{k}: checkpoint has shape {tuple(v.shape)}, the model needs {tuple(ours[k].shape)}")
+            if v.shape != ours[k].shape:
+                raise ValueError(f"{k}: checkpoint has shape {tuple(v.shape)}, the model needs {tuple(ours[k].shape)}")
             ours[k].copy_(v)
     return model
 
+
 def _read_weights(d):
-    if (d/"model.safetensors").exists():
+    if (d / "model.safetensors").exists():
         from safetensors.torch import load_file
-        return load_file(d/"model.safetensors")
-    if (d/"pytorch_model.bin").exists(): return torch.load(d/"pytorch_model.bin", map_location="cpu", weights_only=True)
+
+        return load_file(d / "model.safetensors")
+    if (d / "pytorch_model.bin").exists():
+        return torch.load(d / "pytorch_model.bin", map_location="cpu", weights_only=True)
     raise FileNotFoundError(f"{d} has no model.safetensors or pytorch_model.bin")
+
 
 @classmethod
 def _from_pretrained(cls, name_or_path, revision=None):
     "GPT-2 weights from the hub (`gpt2`, `gpt2-medium`, `gpt2-large`, `gpt2-xl` or a repo id) or a local Hugging Face directory."
     d = _hf_dir(name_or_path, revision)
-    if not (d/"config.json").exists(): raise FileNotFoundError(f"{d} has no config.json")
-    model = cls(config_from_hf(json.loads((d/"config.json").read_text())))
+    if not (d / "config.json").exists():
+        raise FileNotFoundError(f"{d} has no config.json")
+    model = cls(config_from_hf(json.loads((d / "config.json").read_text())))
     return load_hf_state_dict(model, _read_weights(d))
+
 
 GPT.from_pretrained = _from_pretrained
 
@@ -337,22 +423,44 @@ GPT.from_pretrained = _from_pretrained
 def export(model, out_dir, vocab_size=None):
     "Write `model` as a Hugging Face GPT-2 checkpoint (`config.json` + `model.safetensors`) in `out_dir`."
     from safetensors.torch import save_file
-    raw = getattr(model, "_orig_mod", model)           # a torch.compile'd model
-    raw = getattr(raw, "module", raw)                  # a DDP-wrapped model
+
+    raw = getattr(model, "_orig_mod", model)  # a torch.compile'd model
+    raw = getattr(raw, "module", raw)  # a DDP-wrapped model
     cfg = raw.config
     V = vocab_size or (50257 if cfg.vocab_size == 50304 else cfg.vocab_size)
-    if V > cfg.vocab_size: raise ValueError(f"vocab_size {V} is larger than the model's {cfg.vocab_size}")
+    if V > cfg.vocab_size:
+        raise ValueError(f"vocab_size {V} is larger than the model's {cfg.vocab_size}")
     sd = {}
     for k, v in raw.state_dict().items():
-        if k == "lm_head.weight": continue            # tied to transformer.wte.weight
+        if k == "lm_head.weight":
+            continue  # tied to transformer.wte.weight
         v = v.t() if k.endswith(_CONV1D) else v
         sd[k] = (v[:V] if k == "transformer.wte.weight" else v).detach().to("cpu", torch.float32).contiguous()
-    hf_cfg = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": V, "n_positions": cfg.block_size,
-              "n_ctx": cfg.block_size, "n_embd": cfg.n_embd, "n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_inner": None,
-              "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5, "initializer_range": 0.02,
-              "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "bos_token_id": 50256, "eos_token_id": 50256,
-              "tie_word_embeddings": True, "torch_dtype": "float32"}
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out_dir/"model.safetensors") as tmp: save_file(sd, str(tmp), metadata={"format": "pt"})
-    with atomic_write(out_dir/"config.json", "w") as f: json.dump(hf_cfg, f, indent=2)
+    hf_cfg = {
+        "architectures": ["GPT2LMHeadModel"],
+        "model_type": "gpt2",
+        "vocab_size": V,
+        "n_positions": cfg.block_size,
+        "n_ctx": cfg.block_size,
+        "n_embd": cfg.n_embd,
+        "n_layer": cfg.n_layer,
+        "n_head": cfg.n_head,
+        "n_inner": None,
+        "activation_function": "gelu_new",
+        "layer_norm_epsilon": 1e-5,
+        "initializer_range": 0.02,
+        "resid_pdrop": 0.0,
+        "embd_pdrop": 0.0,
+        "attn_pdrop": 0.0,
+        "bos_token_id": 50256,
+        "eos_token_id": 50256,
+        "tie_word_embeddings": True,
+        "torch_dtype": "float32",
+    }
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out_dir / "model.safetensors") as tmp:
+        save_file(sd, str(tmp), metadata={"format": "pt"})
+    with atomic_write(out_dir / "config.json", "w") as f:
+        json.dump(hf_cfg, f, indent=2)
     return out_dir

@@ -14,8 +14,16 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 import sys, dataclasses
 from fastcore.script import call_parse
-from .data import (DataLoaderLite, atomic_path, get_tokenizer, iterate_examples, pack_example,
-                               read_manifest, tokenizer_spec, cli_errors)
+from buildNanoGPT.data import (
+    DataLoaderLite,
+    atomic_path,
+    get_tokenizer,
+    iterate_examples,
+    pack_example,
+    read_manifest,
+    tokenizer_spec,
+    cli_errors,
+)
 from .model import GPT, GPTConfig, export
 
 # %% auto #0
@@ -27,15 +35,19 @@ __all__ = ['CKPT_GLOB', 'TOKENIZER_FILE', 'train_cli', 'DDPConfig', 'TrainingCon
 
 # %% ../nbs/02_train.ipynb #16e42b4a
 def _default_device():
-    if torch.cuda.is_available(): return "cuda"
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return "mps"
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
     return "cpu"
+
 
 @dataclass
 class DDPConfig:
     "This process's place in a (possibly distributed) run: rank, world size, device; starts the process group under torchrun."
-    device: str | None = None     # None: this rank's GPU under torchrun, else cuda -> mps -> cpu
-    backend: str | None = None    # None: nccl on CUDA, gloo otherwise
+
+    device: str | None = None  # None: this rank's GPU under torchrun, else cuda -> mps -> cpu
+    backend: str | None = None  # None: nccl on CUDA, gloo otherwise
     ddp: bool = field(init=False)
     rank: int = field(init=False)
     local_rank: int = field(init=False)
@@ -46,13 +58,18 @@ class DDPConfig:
     def __post_init__(self):
         self.ddp = int(os.environ.get("RANK", -1)) != -1
         if self.ddp:
-            self.rank, self.local_rank, self.world_size = (int(os.environ[k]) for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE"))
-            if self.device is None: self.device = f"cuda:{self.local_rank}" if torch.cuda.is_available() else "cpu"
+            self.rank, self.local_rank, self.world_size = (
+                int(os.environ[k]) for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE")
+            )
+            if self.device is None:
+                self.device = f"cuda:{self.local_rank}" if torch.cuda.is_available() else "cpu"
         else:
             self.rank, self.local_rank, self.world_size = 0, 0, 1
-            if self.device is None: self.device = _default_device()
+            if self.device is None:
+                self.device = _default_device()
         self.device_type = self.device.split(":")[0]
-        if self.device_type == "cuda": torch.cuda.set_device(self.device if ":" in self.device else 0)
+        if self.device_type == "cuda":
+            torch.cuda.set_device(self.device if ":" in self.device else 0)
         if self.ddp and not dist.is_initialized():
             self.backend = self.backend or ("nccl" if self.device_type == "cuda" else "gloo")
             dist.init_process_group(backend=self.backend)
@@ -64,238 +81,350 @@ class DDPConfig:
 
     def destroy(self):
         "End the process group (call once at the end of a torchrun script)."
-        if self.ddp and dist.is_initialized(): dist.destroy_process_group()
+        if self.ddp and dist.is_initialized():
+            dist.destroy_process_group()
 
 # %% ../nbs/02_train.ipynb #af3a9dc7
 @dataclass
 class TrainingConfig:
     "Hyper-parameters and cadences of a training run (defaults: the lecture's GPT-2 124M on FineWeb-Edu 10B)."
-    total_batch_size: int = 524288    # tokens per optimizer step, 2**19
-    B: int = 64                       # micro-batch: sequences per forward pass
-    T: int = 1024                     # sequence length
+
+    total_batch_size: int = 524288  # tokens per optimizer step, 2**19
+    B: int = 64  # micro-batch: sequences per forward pass
+    T: int = 1024  # sequence length
     max_lr: float = 6e-4
-    min_lr: float | None = None       # None: 0.1 * max_lr
+    min_lr: float | None = None  # None: 0.1 * max_lr
     warmup_steps: int = 715
     max_steps: int = 19073
     weight_decay: float = 0.1
     grad_clip: float = 1.0
     data_root: str = "edu_fineweb10B"
-    hellaswag_dir: str | None = "hellaswag"   # None: no HellaSwag evaluation
+    hellaswag_dir: str | None = "hellaswag"  # None: no HellaSwag evaluation
     log_dir: str = "log"
-    val_every: int = 250              # validation loss, every this many steps and at the end
-    val_steps: int = 20               # batches of validation data (in total, over all processes)
+    val_every: int = 250  # validation loss, every this many steps and at the end
+    val_steps: int = 20  # batches of validation data (in total, over all processes)
     hella_every: int = 250
-    hella_examples: int | None = None # None: all 10,042
+    hella_examples: int | None = None  # None: all 10,042
     sample_every: int = 250
     num_samples: int = 4
     sample_length: int = 32
     sample_prompt: str = "Hello, I'm a language model,"
     checkpoint_every: int = 5000
-    keep_last: int = 3                # checkpoints kept in log_dir
+    keep_last: int = 3  # checkpoints kept in log_dir
     seed: int = 1337
-    compile: bool | None = None       # None: on CUDA
-    precision: str = "auto"           # "auto" (bf16 autocast on CUDA, fp32 elsewhere), "bf16" or "fp32"
-    log_every: int = 1                # console line every this many steps
+    compile: bool | None = None  # None: on CUDA
+    precision: str = "auto"  # "auto" (bf16 autocast on CUDA, fp32 elsewhere), "bf16" or "fp32"
+    log_every: int = 1  # console line every this many steps
 
     def __post_init__(self):
-        if self.min_lr is None: self.min_lr = 0.1 * self.max_lr
-        if self.precision not in ("auto", "bf16", "fp32"): raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', not {self.precision!r}")
-        for k in ("total_batch_size", "B", "T", "max_steps", "val_every", "hella_every", "sample_every", "checkpoint_every", "keep_last", "log_every"):
-            if getattr(self, k) <= 0: raise ValueError(f"TrainingConfig.{k} must be positive, got {getattr(self, k)}")
+        if self.min_lr is None:
+            self.min_lr = 0.1 * self.max_lr
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', not {self.precision!r}")
+        for k in (
+            "total_batch_size",
+            "B",
+            "T",
+            "max_steps",
+            "val_every",
+            "hella_every",
+            "sample_every",
+            "checkpoint_every",
+            "keep_last",
+            "log_every",
+        ):
+            if getattr(self, k) <= 0:
+                raise ValueError(f"TrainingConfig.{k} must be positive, got {getattr(self, k)}")
 
     def grad_accum_steps(self, world_size=1):
         "Micro-steps per optimizer step so that `B*T*world_size*steps == total_batch_size`."
         per_step = self.B * self.T * world_size
         if self.total_batch_size % per_step:
-            raise ValueError(f"total_batch_size {self.total_batch_size:,} is not divisible by B*T*world_size = {self.B}*{self.T}*{world_size} = {per_step:,}; "
-                             f"choose a multiple of {per_step:,} (e.g. {max(1, round(self.total_batch_size / per_step)) * per_step:,})")
+            raise ValueError(
+                f"total_batch_size {self.total_batch_size:,} is not divisible by B*T*world_size = {self.B}*{self.T}*{world_size} = {per_step:,}; "
+                f"choose a multiple of {per_step:,} (e.g. {max(1, round(self.total_batch_size / per_step)) * per_step:,})"
+            )
         return self.total_batch_size // per_step
 
 # %% ../nbs/02_train.ipynb #f5177bfc
 def set_random_seed(seed):
     "Seed Python's, NumPy's and PyTorch's (CPU and every GPU) random generators."
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-    if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
 
 def unwrap(model):
     "The `GPT` inside a DDP-wrapped and/or compiled model."
     model = getattr(model, "module", model)
     return getattr(model, "_orig_mod", model)
 
+
 def create_model(ddp_cf, model="gpt2", vocab_size=50304, init_from=None, compile=False, **config_overrides):
     "`(model, raw_model)`: a GPT from a preset, config, model or pretrained weights, on `ddp_cf.device`, compiled and DDP-wrapped as asked."
-    if init_from is not None: raw = GPT.from_pretrained(init_from)
-    elif isinstance(model, GPT): raw = model
-    elif isinstance(model, GPTConfig): raw = GPT(model)
-    else: raw = GPT(GPTConfig.from_preset(model, vocab_size=vocab_size, **config_overrides))
+    if init_from is not None:
+        raw = GPT.from_pretrained(init_from)
+    elif isinstance(model, GPT):
+        raw = model
+    elif isinstance(model, GPTConfig):
+        raw = GPT(model)
+    else:
+        raw = GPT(GPTConfig.from_preset(model, vocab_size=vocab_size, **config_overrides))
     raw.to(ddp_cf.device)
     model = torch.compile(raw) if compile else raw
-    if ddp_cf.ddp: model = DDP(model, device_ids=[ddp_cf.local_rank] if ddp_cf.device_type == "cuda" else None)
+    if ddp_cf.ddp:
+        model = DDP(model, device_ids=[ddp_cf.local_rank] if ddp_cf.device_type == "cuda" else None)
     return model, raw
+
 
 def use_compile(train_cf, ddp_cf):
     "Whether to `torch.compile`: as `train_cf.compile` says, by default on CUDA only."
     return train_cf.compile if train_cf.compile is not None else ddp_cf.device_type == "cuda"
 
+
 def get_lr(step, cf):
     "Linear warm-up over `warmup_steps`, then cosine decay from `max_lr` to `min_lr` at `max_steps`."
-    if step < cf.warmup_steps: return cf.max_lr * (step + 1) / cf.warmup_steps
-    if step > cf.max_steps: return cf.min_lr
+    if step < cf.warmup_steps:
+        return cf.max_lr * (step + 1) / cf.warmup_steps
+    if step > cf.max_steps:
+        return cf.min_lr
     ratio = (step - cf.warmup_steps) / (cf.max_steps - cf.warmup_steps)
     return cf.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cf.max_lr - cf.min_lr)
 
 # %% ../nbs/02_train.ipynb #d0835fb7
 def _autocast(ddp_cf, precision="auto"):
     use_bf16 = precision == "bf16" or (precision == "auto" and ddp_cf.device_type == "cuda")
-    return torch.autocast(device_type=ddp_cf.device_type, dtype=torch.bfloat16) if use_bf16 else contextlib.nullcontext()
+    return (
+        torch.autocast(device_type=ddp_cf.device_type, dtype=torch.bfloat16) if use_bf16 else contextlib.nullcontext()
+    )
+
 
 def _all_reduce_sum(t, ddp_cf):
-    if ddp_cf.ddp: dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    if ddp_cf.ddp:
+        dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t
+
 
 @torch.no_grad()
 def evaluate_loss(model, loader, steps, ddp_cf, precision="auto"):
     "Mean loss over the first `steps` windows of `loader`'s data, shared out between the processes."
-    was_training = model.training; model.eval()
+    was_training = model.training
+    model.eval()
     loader.reset()
     n_mine = len(range(ddp_cf.rank, steps, ddp_cf.world_size))
     total = torch.zeros(2, dtype=torch.float64, device=ddp_cf.device)
     for _ in range(n_mine):
         x, y = loader.next_batch()
-        with _autocast(ddp_cf, precision): _, loss = model(x.to(ddp_cf.device), y.to(ddp_cf.device), return_logits=False)
+        with _autocast(ddp_cf, precision):
+            _, loss = model(x.to(ddp_cf.device), y.to(ddp_cf.device), return_logits=False)
         total += torch.stack([loss.double(), torch.ones((), dtype=torch.float64, device=ddp_cf.device)])
     _all_reduce_sum(total, ddp_cf)
     model.train(was_training)
     return (total[0] / total[1]).item()
 
+
 def ending_losses(tokens, mask, logits):
     "Sum and mean of each row's loss over its masked (ending) tokens."
-    losses = F.cross_entropy(logits[:, :-1].reshape(-1, logits.size(-1)).float(), tokens[:, 1:].reshape(-1), reduction="none")
+    losses = F.cross_entropy(
+        logits[:, :-1].reshape(-1, logits.size(-1)).float(), tokens[:, 1:].reshape(-1), reduction="none"
+    )
     m = mask[:, 1:].float()
     total = (losses.view(tokens.size(0), -1) * m).sum(1)
     return total, total / m.sum(1)
+
 
 def get_most_likely_row(tokens, mask, logits):
     "Index of the ending with the lowest average loss over its (masked) tokens."
     return ending_losses(tokens, mask, logits)[1].argmin().item()
 
+
 def _packed_batch(rows, device):
     "Packed rows, zero-padded to one length, as `(idx, pos, attn_mask)`: a token sees earlier tokens of the context and of its own segment."
     L = max(len(r[0]) for r in rows)
-    idx, pos, seg = (torch.full((len(rows), L), fill, dtype=torch.long) for fill in (0, 0, -1))   # padding: segment -1
+    idx, pos, seg = (torch.full((len(rows), L), fill, dtype=torch.long) for fill in (0, 0, -1))  # padding: segment -1
     for b, (t, p, s, _) in enumerate(rows):
-        idx[b, :len(t)], pos[b, :len(t)], seg[b, :len(t)] = torch.tensor(t), torch.tensor(p), torch.tensor(s)
-    same = (seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])      # key in the context, or in the query's segment
+        idx[b, : len(t)], pos[b, : len(t)], seg[b, : len(t)] = torch.tensor(t), torch.tensor(p), torch.tensor(s)
+    same = (seg[:, None, :] == 0) | (
+        seg[:, None, :] == seg[:, :, None]
+    )  # key in the context, or in the query's segment
     mask = torch.ones(L, L, dtype=torch.bool).tril() & same
     return idx.to(device), pos.to(device), mask[:, None].to(device)
+
 
 @torch.no_grad()
 def hellaswag_losses(model, examples, ddp_cf, enc=None, precision="auto", batch_tokens=8192):
     "Summed and mean loss of each ending of each example, two `(len(examples), 4)` tensors; contexts run once, examples batched."
     raw = unwrap(model)
-    was_training = raw.training; raw.eval()
+    was_training = raw.training
+    raw.eval()
     rows = [pack_example(ex, enc, raw.config.block_size) for ex in examples]
     sums = torch.zeros(len(rows) * 4, dtype=torch.float64)
     counts = torch.zeros(len(rows) * 4, dtype=torch.float64)
-    order, batches = sorted(range(len(rows)), key=lambda i: len(rows[i][0])), [[]]   # similar lengths together: little padding
+    order, batches = (
+        sorted(range(len(rows)), key=lambda i: len(rows[i][0])),
+        [[]],
+    )  # similar lengths together: little padding
     for i in order:
-        if batches[-1] and (len(batches[-1]) + 1) * len(rows[i][0]) > batch_tokens: batches.append([])
+        if batches[-1] and (len(batches[-1]) + 1) * len(rows[i][0]) > batch_tokens:
+            batches.append([])
         batches[-1].append(i)
     for batch in filter(None, batches):
         idx, pos, mask = _packed_batch([rows[i] for i in batch], ddp_cf.device)
-        with _autocast(ddp_cf, precision): h = raw.hidden_states(idx, pos=pos, attn_mask=mask)
-        src, tgt, owner = [], [], []     # row of h that predicts each ending token, the token, and its (example, ending)
+        with _autocast(ddp_cf, precision):
+            h = raw.hidden_states(idx, pos=pos, attn_mask=mask)
+        src, tgt, owner = [], [], []  # row of h that predicts each ending token, the token, and its (example, ending)
         for b, i in enumerate(batch):
             t, _, s, _ = rows[i]
             n_ctx = s.count(0)
-            for j in range(n_ctx, len(t)):                   # each ending token, predicted by the one before it in its ending,
-                p = j - 1 if j > n_ctx and s[j - 1] == s[j] else n_ctx - 1   # or by the last context token for an ending's first
-                if p >= 0: src.append(b * idx.size(1) + p); tgt.append(t[j]); owner.append(i * 4 + s[j] - 1)
-        h, tgt, owner = h.view(-1, h.size(-1))[torch.tensor(src, device=h.device)], torch.tensor(tgt, device=h.device), torch.tensor(owner)
-        for k in range(0, len(tgt), 1024):               # logits of 1024 positions at a time
-            with _autocast(ddp_cf, precision): logits = raw.lm_head(h[k:k + 1024])
-            loss = F.cross_entropy(logits.float(), tgt[k:k + 1024], reduction="none")
-            sums.index_add_(0, owner[k:k + 1024], loss.double().cpu()); counts.index_add_(0, owner[k:k + 1024], torch.ones(len(loss), dtype=torch.float64))
+            for j in range(n_ctx, len(t)):  # each ending token, predicted by the one before it in its ending,
+                p = (
+                    j - 1 if j > n_ctx and s[j - 1] == s[j] else n_ctx - 1
+                )  # or by the last context token for an ending's first
+                if p >= 0:
+                    src.append(b * idx.size(1) + p)
+                    tgt.append(t[j])
+                    owner.append(i * 4 + s[j] - 1)
+        h, tgt, owner = (
+            h.view(-1, h.size(-1))[torch.tensor(src, device=h.device)],
+            torch.tensor(tgt, device=h.device),
+            torch.tensor(owner),
+        )
+        for k in range(0, len(tgt), 1024):  # logits of 1024 positions at a time
+            with _autocast(ddp_cf, precision):
+                logits = raw.lm_head(h[k : k + 1024])
+            loss = F.cross_entropy(logits.float(), tgt[k : k + 1024], reduction="none")
+            sums.index_add_(0, owner[k : k + 1024], loss.double().cpu())
+            counts.index_add_(0, owner[k : k + 1024], torch.ones(len(loss), dtype=torch.float64))
     raw.train(was_training)
     return sums.view(-1, 4), (sums / counts).view(-1, 4)
+
 
 @torch.no_grad()
 def hellaswag_eval(model, ddp_cf, data_dir="hellaswag", max_examples=None, enc=None, precision="auto"):
     "HellaSwag `acc_norm` (and counts) of `model`, the examples dealt out to the processes."
-    examples = [ex for i, ex in enumerate(itertools.islice(iterate_examples("val", data_dir), max_examples)) if i % ddp_cf.world_size == ddp_cf.rank]
+    examples = [
+        ex
+        for i, ex in enumerate(itertools.islice(iterate_examples("val", data_dir), max_examples))
+        if i % ddp_cf.world_size == ddp_cf.rank
+    ]
     total, mean = hellaswag_losses(model, examples, ddp_cf, enc, precision)
     labels = torch.tensor([ex["label"] for ex in examples], dtype=torch.long)
-    counts = torch.tensor([int((mean.argmin(1) == labels).sum()), int((total.argmin(1) == labels).sum()), len(examples)], device=ddp_cf.device)
-    _all_reduce_sum(counts, ddp_cf)                  # correct by mean loss, by summed loss, examples
+    counts = torch.tensor(
+        [int((mean.argmin(1) == labels).sum()), int((total.argmin(1) == labels).sum()), len(examples)],
+        device=ddp_cf.device,
+    )
+    _all_reduce_sum(counts, ddp_cf)  # correct by mean loss, by summed loss, examples
     n_norm, n_sum, n = counts.tolist()
     return {"acc_norm": n_norm / max(n, 1), "acc": n_sum / max(n, 1), "correct": n_norm, "total": n}
 
-def generate_text(model, enc, ddp_cf, prompt="Hello, I'm a language model,", num_return_sequences=4, max_length=32, top_k=50, seed=42,
-                  verbose=True, temperature=1.0, top_p=None):
+
+def generate_text(
+    model,
+    enc,
+    ddp_cf,
+    prompt="Hello, I'm a language model,",
+    num_return_sequences=4,
+    max_length=32,
+    top_k=50,
+    seed=42,
+    verbose=True,
+    temperature=1.0,
+    top_p=None,
+):
     "Sample `num_return_sequences` continuations of `prompt` up to `max_length` tokens; prints `rank r sample i: ...` as the reference."
     raw = unwrap(model)
     enc = get_tokenizer(enc)
     tokens = torch.tensor(enc.encode_ordinary(prompt), dtype=torch.long, device=ddp_cf.device)
     idx = tokens.unsqueeze(0).repeat(num_return_sequences, 1)
     gen = torch.Generator(device=ddp_cf.device).manual_seed(seed + ddp_cf.rank)
-    out = raw.generate(idx, max(0, max_length - idx.size(1)), temperature=temperature, top_k=top_k, top_p=top_p, generator=gen)
+    out = raw.generate(
+        idx, max(0, max_length - idx.size(1)), temperature=temperature, top_k=top_k, top_p=top_p, generator=gen
+    )
     texts = [enc.decode(row.tolist()) for row in out]
     if verbose:
-        for i, t in enumerate(texts): print(f"rank {ddp_cf.rank} sample {i}: {t}")
+        for i, t in enumerate(texts):
+            print(f"rank {ddp_cf.rank} sample {i}: {t}")
     return texts
 
 # %% ../nbs/02_train.ipynb #51384c39
 CKPT_GLOB = "model_*.pt"
 
+
 def _rng_state():
     np_state = np.random.get_state()
-    return {"python": random.getstate(), "numpy": [np_state[0], np_state[1].tolist(), *np_state[2:]],
-            "torch": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+    return {
+        "python": random.getstate(),
+        "numpy": [np_state[0], np_state[1].tolist(), *np_state[2:]],
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
 
 def _set_rng_state(s):
     random.setstate((s["python"][0], tuple(s["python"][1]), s["python"][2]))
     np.random.set_state((s["numpy"][0], np.array(s["numpy"][1], dtype=np.uint32), *s["numpy"][2:]))
     torch.set_rng_state(s["torch"])
-    if s["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
+    if s["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(s["cuda"])
+
 
 def save_checkpoint(log_dir, step, raw_model, optimizer, train_cf, loader, tokenizer, keep_last=3, **extra):
     "Write `model_{step:05d}.pt` atomically in `log_dir`, keep the newest `keep_last`; returns its path."
-    path = Path(log_dir)/f"model_{step:05d}.pt"
-    ckpt = {"model": raw_model.state_dict(), "config": raw_model.config.to_dict(), "optimizer": optimizer.state_dict(),
-            "step": step, "train_config": asdict(train_cf), "loader": loader.state_dict(), "rng": _rng_state(),
-            "tokenizer": tokenizer, **extra}
-    with atomic_path(path) as tmp: torch.save(ckpt, tmp)
-    for old in sorted(Path(log_dir).glob(CKPT_GLOB))[:-keep_last]: old.unlink()
+    path = Path(log_dir) / f"model_{step:05d}.pt"
+    ckpt = {
+        "model": raw_model.state_dict(),
+        "config": raw_model.config.to_dict(),
+        "optimizer": optimizer.state_dict(),
+        "step": step,
+        "train_config": asdict(train_cf),
+        "loader": loader.state_dict(),
+        "rng": _rng_state(),
+        "tokenizer": tokenizer,
+        **extra,
+    }
+    with atomic_path(path) as tmp:
+        torch.save(ckpt, tmp)
+    for old in sorted(Path(log_dir).glob(CKPT_GLOB))[:-keep_last]:
+        old.unlink()
     return path
+
 
 def latest_checkpoint(log_dir):
     "The newest checkpoint in `log_dir`, or None."
     ckpts = sorted(Path(log_dir).glob(CKPT_GLOB))
     return ckpts[-1] if ckpts else None
 
+
 def load_checkpoint(path, map_location="cpu"):
     "A checkpoint dict (safe loading: tensors and plain data only)."
     return torch.load(path, map_location=map_location, weights_only=True)
+
 
 def model_from_checkpoint(path, device="cpu"):
     "The `GPT` saved in checkpoint `path`."
     return load_model(path, device)[0]
 
-TOKENIZER_FILE = "buildnanogpt_tokenizer.json"   # beside an exported model whose tokenizer isn't GPT-2's
+
+TOKENIZER_FILE = "buildnanogpt_tokenizer.json"  # beside an exported model whose tokenizer isn't GPT-2's
+
 
 def load_model(spec, device="cpu"):
     "`(GPT, tokenizer spec)` from a checkpoint file, a log_dir (its newest checkpoint), an exported directory or a hub name."
     p = Path(spec)
-    if p.is_dir() and not (p/"config.json").exists():
-        if latest_checkpoint(p) is None: raise FileNotFoundError(f"{p} holds neither checkpoints ({CKPT_GLOB}) nor an exported model (config.json)")
+    if p.is_dir() and not (p / "config.json").exists():
+        if latest_checkpoint(p) is None:
+            raise FileNotFoundError(f"{p} holds neither checkpoints ({CKPT_GLOB}) nor an exported model (config.json)")
         p = latest_checkpoint(p)
     if p.is_file():
         ckpt = load_checkpoint(p)
         model = GPT(GPTConfig(**ckpt["config"]))
         model.load_state_dict(ckpt["model"])
         return model.to(device), ckpt.get("tokenizer", {"name": "gpt2"})
-    tok = json.loads((p/TOKENIZER_FILE).read_text()) if (p/TOKENIZER_FILE).exists() else {"name": "gpt2"}
+    tok = json.loads((p / TOKENIZER_FILE).read_text()) if (p / TOKENIZER_FILE).exists() else {"name": "gpt2"}
     return GPT.from_pretrained(spec).to(device), tok
+
 
 @torch.no_grad()
 def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=16):
@@ -304,46 +433,74 @@ def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=
     ids = get_tokenizer(enc).encode_ordinary(text)[:max_tokens]
     T = min(model.config.block_size, len(ids) - 1)
     n = (len(ids) - 1) // T
-    if n < 1: raise ValueError("the text is too short to evaluate")
-    x = torch.tensor(ids[:n * T]).view(n, T); y = torch.tensor(ids[1:n * T + 1]).view(n, T)
-    total = sum(model(x[i:i + batch_size].to(device), y[i:i + batch_size].to(device))[1].item() * len(x[i:i + batch_size])
-                for i in range(0, n, batch_size))
+    if n < 1:
+        raise ValueError("the text is too short to evaluate")
+    x = torch.tensor(ids[: n * T]).view(n, T)
+    y = torch.tensor(ids[1 : n * T + 1]).view(n, T)
+    total = sum(
+        model(x[i : i + batch_size].to(device), y[i : i + batch_size].to(device))[1].item() * len(x[i : i + batch_size])
+        for i in range(0, n, batch_size)
+    )
     loss = total / n
     return {"loss": loss, "perplexity": math.exp(loss), "tokens": n * T}
 
 # %% ../nbs/02_train.ipynb #deeda32b
 # dense bf16 tensor-core peaks from the vendors' data sheets; the first whole-word match in the device's name wins
-_PEAK_FLOPS = [("H100 PCIe", 756e12), ("H100", 989e12), ("H200", 989e12), ("GH200", 989e12), ("A100", 312e12),
-               ("L40S", 362e12), ("L4", 121e12), ("A10", 125e12), ("RTX 4090", 165e12)]
+_PEAK_FLOPS = [
+    ("H100 PCIe", 756e12),
+    ("H100", 989e12),
+    ("H200", 989e12),
+    ("GH200", 989e12),
+    ("A100", 312e12),
+    ("L40S", 362e12),
+    ("L4", 121e12),
+    ("A10", 125e12),
+    ("RTX 4090", 165e12),
+]
+
 
 def peak_flops(device_name):
     "Dense bfloat16 peak FLOP/s of the GPU called `device_name` (as `torch.cuda.get_device_name()` gives it), or None if unknown."
     return next((v for k, v in _PEAK_FLOPS if re.search(rf"\b{k}\b", device_name)), None)
 
-def _peak_flops(ddp_cf): return peak_flops(torch.cuda.get_device_name(ddp_cf.device)) if ddp_cf.device_type == "cuda" else None
+
+def _peak_flops(ddp_cf):
+    return peak_flops(torch.cuda.get_device_name(ddp_cf.device)) if ddp_cf.device_type == "cuda" else None
+
 
 def flops_per_token(cfg, T):
     "Training FLOPs per token: 6 per matmul weight (forward + backward) plus attention (PaLM, appendix B)."
-    n_params = cfg.n_layer * 12 * cfg.n_embd ** 2 + cfg.vocab_size * cfg.n_embd
+    n_params = cfg.n_layer * 12 * cfg.n_embd**2 + cfg.vocab_size * cfg.n_embd
     return 6 * n_params + 12 * cfg.n_layer * cfg.n_embd * T
 
 # %% ../nbs/02_train.ipynb #78161ff1
 class _StopRequest:
     "Turns SIGINT/SIGTERM into a flag checked after each step (main thread only)."
-    def __init__(self): self.requested, self.old = False, {}
+
+    def __init__(self):
+        self.requested, self.old = False, {}
+
     def __enter__(self):
         try:
-            for s in (signal.SIGINT, signal.SIGTERM): self.old[s] = signal.signal(s, self._handle)
-        except ValueError: pass   # not the main thread: no handlers
+            for s in (signal.SIGINT, signal.SIGTERM):
+                self.old[s] = signal.signal(s, self._handle)
+        except ValueError:
+            pass  # not the main thread: no handlers
         return self
+
     def _handle(self, signum, frame):
         self.requested = True
         print(f"\nreceived {signal.Signals(signum).name}: finishing this step, then saving a checkpoint")
+
     def __exit__(self, *exc):
-        for s, h in self.old.items(): signal.signal(s, h)
+        for s, h in self.old.items():
+            signal.signal(s, h)
+
 
 def _log(path, line):
-    with open(path, "a") as f: f.write(line + "\n")
+    with open(path, "a") as f:
+        f.write(line + "\n")
+
 
 def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbose=True):
     "Train `model` (a preset name, config, GPT, or `(model, raw_model)` from `create_model`) with `train_cf`; returns a summary dict."
@@ -352,40 +509,70 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
     set_random_seed(cf.seed)
     manifest = read_manifest(cf.data_root) or {"tokenizer": {"name": "gpt2"}, "vocab_size": 50257}
     tokenizer = manifest["tokenizer"]
-    if isinstance(model, tuple): model, raw = model
+    if isinstance(model, tuple):
+        model, raw = model
     else:
         vocab = 50304 if manifest["vocab_size"] == 50257 else manifest["vocab_size"]
         model, raw = create_model(ddp_cf, model, vocab_size=vocab, compile=use_compile(cf, ddp_cf), block_size=cf.T)
     if manifest["vocab_size"] > raw.config.vocab_size:
-        raise ValueError(f"the data in {cf.data_root} has {manifest['vocab_size']} token ids, more than the model's vocab_size {raw.config.vocab_size}")
-    if cf.T > raw.config.block_size: raise ValueError(f"T={cf.T} is longer than the model's block_size {raw.config.block_size}")
+        raise ValueError(
+            f"the data in {cf.data_root} has {manifest['vocab_size']} token ids, more than the model's vocab_size {raw.config.vocab_size}"
+        )
+    if cf.T > raw.config.block_size:
+        raise ValueError(f"T={cf.T} is longer than the model's block_size {raw.config.block_size}")
     grad_accum = cf.grad_accum_steps(ddp_cf.world_size)
-    train_loader = DataLoaderLite(cf.B, cf.T, ddp_cf.rank, ddp_cf.world_size, "train", cf.data_root, master_process=master and verbose)
-    val_loader = DataLoaderLite(cf.B, cf.T, ddp_cf.rank, ddp_cf.world_size, "val", cf.data_root, master_process=master and verbose)
+    train_loader = DataLoaderLite(
+        cf.B, cf.T, ddp_cf.rank, ddp_cf.world_size, "train", cf.data_root, master_process=master and verbose
+    )
+    val_loader = DataLoaderLite(
+        cf.B, cf.T, ddp_cf.rank, ddp_cf.world_size, "val", cf.data_root, master_process=master and verbose
+    )
     hella = cf.hellaswag_dir is not None and tokenizer["name"] == "gpt2"
-    if hella and not (Path(cf.hellaswag_dir)/"hellaswag_val.jsonl").exists():
-        raise FileNotFoundError(f"{cf.hellaswag_dir}/hellaswag_val.jsonl not found: run hellaswag_val_prep({cf.hellaswag_dir!r}) first, or set hellaswag_dir=None")
-    if ddp_cf.device_type == "cuda": torch.set_float32_matmul_precision("high")
-    if ddp_cf.device_type == "cpu": torch.set_flush_denormal(True)
+    if hella and not (Path(cf.hellaswag_dir) / "hellaswag_val.jsonl").exists():
+        raise FileNotFoundError(
+            f"{cf.hellaswag_dir}/hellaswag_val.jsonl not found: run hellaswag_val_prep({cf.hellaswag_dir!r}) first, or set hellaswag_dir=None"
+        )
+    if ddp_cf.device_type == "cuda":
+        torch.set_float32_matmul_precision("high")
+    if ddp_cf.device_type == "cpu":
+        torch.set_flush_denormal(True)
     optimizer = raw.configure_optimizers(cf.weight_decay, cf.max_lr, ddp_cf.device_type, verbose=master and verbose)
-    log_dir = Path(cf.log_dir); log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir/"log.txt"
+    log_dir = Path(cf.log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / "log.txt"
     start = 0
     ckpt_path = (latest_checkpoint(log_dir) if resume is True else Path(resume)) if resume else None
-    if resume and ckpt_path is None: raise FileNotFoundError(f"resume=True but {log_dir} holds no checkpoint ({CKPT_GLOB})")
+    if resume and ckpt_path is None:
+        raise FileNotFoundError(f"resume=True but {log_dir} holds no checkpoint ({CKPT_GLOB})")
     if not resume and latest_checkpoint(log_dir) is not None:
-        raise FileExistsError(f"{log_dir} holds checkpoints of an earlier run ({latest_checkpoint(log_dir).name}): pass resume=True to continue it, or choose another log_dir")
+        raise FileExistsError(
+            f"{log_dir} holds checkpoints of an earlier run ({latest_checkpoint(log_dir).name}): pass resume=True to continue it, or choose another log_dir"
+        )
     if ckpt_path is not None:
         ckpt = load_checkpoint(ckpt_path, map_location=ddp_cf.device)
-        raw.load_state_dict(ckpt["model"]); optimizer.load_state_dict(ckpt["optimizer"])
-        train_loader.load_state_dict(ckpt["loader"]); _set_rng_state(ckpt["rng"])
+        raw.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        train_loader.load_state_dict(ckpt["loader"])
+        _set_rng_state(ckpt["rng"])
         start = ckpt["step"] + 1
-        if master and verbose: print(f"resuming from {ckpt_path} at step {start}")
+        if master and verbose:
+            print(f"resuming from {ckpt_path} at step {start}")
     elif master:
-        log_file.write_text("")   # a fresh run starts a fresh log, as the reference does; a resumed run appends
-    if master and verbose: print(f"total batch {cf.total_batch_size:,} tokens, {grad_accum} micro-steps of {cf.B}x{cf.T} on {ddp_cf.world_size} process(es)")
+        log_file.write_text("")  # a fresh run starts a fresh log, as the reference does; a resumed run appends
+    if master and verbose:
+        print(
+            f"total batch {cf.total_batch_size:,} tokens, {grad_accum} micro-steps of {cf.B}x{cf.T} on {ddp_cf.world_size} process(es)"
+        )
     peak, fpt = _peak_flops(ddp_cf), flops_per_token(raw.config, cf.T)
-    summary = {"train_losses": {}, "val_losses": {}, "hella": {}, "step_times": {}, "checkpoint": None, "log_file": str(log_file), "stopped": False}
+    summary = {
+        "train_losses": {},
+        "val_losses": {},
+        "hella": {},
+        "step_times": {},
+        "checkpoint": None,
+        "log_file": str(log_file),
+        "stopped": False,
+    }
     last = None
     with _StopRequest() as stop:
         for step in range(start, cf.max_steps):
@@ -395,16 +582,24 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
                 summary["val_losses"][step] = v
                 if master:
                     _log(log_file, f"{step} val {v:.4f}")
-                    if verbose: print(f"validation loss: {v:.4f}")
+                    if verbose:
+                        print(f"validation loss: {v:.4f}")
             if hella and (step % cf.hella_every == 0 or last_step):
                 h = hellaswag_eval(raw, ddp_cf, cf.hellaswag_dir, cf.hella_examples, precision=cf.precision)
                 summary["hella"][step] = h["acc_norm"]
                 if master:
                     _log(log_file, f"{step} hella {h['acc_norm']:.4f}")
-                    if verbose: print(f"HellaSwag accuracy: {h['correct']}/{h['total']}={h['acc_norm']:.4f}")
+                    if verbose:
+                        print(f"HellaSwag accuracy: {h['correct']}/{h['total']}={h['acc_norm']:.4f}")
             if verbose and ((step > 0 and step % cf.sample_every == 0) or last_step):
-                generate_text(raw, tokenizer, ddp_cf, cf.sample_prompt if tokenizer["name"] == "gpt2" else "\n",
-                              cf.num_samples, cf.sample_length)
+                generate_text(
+                    raw,
+                    tokenizer,
+                    ddp_cf,
+                    cf.sample_prompt if tokenizer["name"] == "gpt2" else "\n",
+                    cf.num_samples,
+                    cf.sample_length,
+                )
             # one optimizer step
             t0 = time.perf_counter()
             model.train()
@@ -413,37 +608,60 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             for micro in range(grad_accum):
                 x, y = train_loader.next_batch()
                 x, y = x.to(ddp_cf.device), y.to(ddp_cf.device)
-                if ddp_cf.ddp: model.require_backward_grad_sync = micro == grad_accum - 1
-                with _autocast(ddp_cf, cf.precision): _, loss = model(x, y, return_logits=False)
+                if ddp_cf.ddp:
+                    model.require_backward_grad_sync = micro == grad_accum - 1
+                with _autocast(ddp_cf, cf.precision):
+                    _, loss = model(x, y, return_logits=False)
                 loss = loss / grad_accum
                 loss_accum += loss.detach()
                 loss.backward()
-            if ddp_cf.ddp: dist.all_reduce(loss_accum, op=dist.ReduceOp.SUM); loss_accum /= ddp_cf.world_size
+            if ddp_cf.ddp:
+                dist.all_reduce(loss_accum, op=dist.ReduceOp.SUM)
+                loss_accum /= ddp_cf.world_size
             loss_value = loss_accum.item()
             if not math.isfinite(loss_value):
-                raise FloatingPointError(f"loss is {loss_value} at step {step}; the weights were not updated and the last checkpoint "
-                                         f"({latest_checkpoint(log_dir)}) is intact. Lower max_lr or check the data, then resume from it.")
+                raise FloatingPointError(
+                    f"loss is {loss_value} at step {step}; the weights were not updated and the last checkpoint "
+                    f"({latest_checkpoint(log_dir)}) is intact. Lower max_lr or check the data, then resume from it."
+                )
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cf.grad_clip)
             lr = get_lr(step, cf)
-            for group in optimizer.param_groups: group["lr"] = lr
+            for group in optimizer.param_groups:
+                group["lr"] = lr
             optimizer.step()
-            if ddp_cf.device_type == "cuda": torch.cuda.synchronize()
+            if ddp_cf.device_type == "cuda":
+                torch.cuda.synchronize()
             dt = time.perf_counter() - t0
             tok_s = cf.total_batch_size / dt
-            summary["train_losses"][step] = loss_value; summary["step_times"][step] = dt
+            summary["train_losses"][step] = loss_value
+            summary["step_times"][step] = dt
             if master:
                 _log(log_file, f"{step} train {loss_value:.6f}")
                 if verbose and (step % cf.log_every == 0 or last_step):
                     mfu = f" | mfu {100 * fpt * tok_s / (peak * ddp_cf.world_size):.1f}%" if peak else ""
-                    print(f"step {step:5d} | loss {loss_value:.6f} | lr {lr:.4e} | norm {norm:.4f} | dt {dt * 1000:.2f}ms | tok/sec {tok_s:.2f}{mfu}")
+                    print(
+                        f"step {step:5d} | loss {loss_value:.6f} | lr {lr:.4e} | norm {norm:.4f} | dt {dt * 1000:.2f}ms | tok/sec {tok_s:.2f}{mfu}"
+                    )
             stop_now = stop.requested
-            if ddp_cf.ddp:   # every process stops at the same step
+            if ddp_cf.ddp:  # every process stops at the same step
                 flag = torch.tensor(float(stop_now), device=ddp_cf.device)
-                dist.all_reduce(flag, op=dist.ReduceOp.MAX); stop_now = bool(flag.item())
+                dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+                stop_now = bool(flag.item())
             if (step > 0 and step % cf.checkpoint_every == 0) or last_step or stop_now or step == stop_at:
                 if master:
-                    summary["checkpoint"] = str(save_checkpoint(log_dir, step, raw, optimizer, cf, train_loader, tokenizer, cf.keep_last,
-                                                                val_loss=summary["val_losses"].get(step)))
+                    summary["checkpoint"] = str(
+                        save_checkpoint(
+                            log_dir,
+                            step,
+                            raw,
+                            optimizer,
+                            cf,
+                            train_loader,
+                            tokenizer,
+                            cf.keep_last,
+                            val_loss=summary["val_losses"].get(step),
+                        )
+                    )
             last = step
             if stop_now or step == stop_at:
                 summary["stopped"] = True
@@ -455,68 +673,101 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
 # %% ../nbs/02_train.ipynb #9b7562e5
 def _parse_value(text, annotation):
     base = annotation.split("|")[0].strip()
-    if text == "None" and "None" in annotation: return None
-    if base == "bool": return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}[text.lower()]
+    if text == "None" and "None" in annotation:
+        return None
+    if base == "bool":
+        return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}[text.lower()]
     return {"int": int, "float": float}.get(base, str)(text)
+
 
 def _parse_config(cls, args):
     "The fields of dataclass `cls` given as `--field value` in `args`."
     import argparse
+
     p = argparse.ArgumentParser(prog="bngpt_train", add_help=False)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    for f in fields.values(): p.add_argument(f"--{f.name}", type=str)
+    for f in fields.values():
+        p.add_argument(f"--{f.name}", type=str)
     parsed, unknown = p.parse_known_args(args)
-    if unknown: raise ValueError(f"unknown argument {unknown[0]!r}; see --help")
-    try: return {k: _parse_value(v, fields[k].type) for k, v in vars(parsed).items() if v is not None}
-    except (KeyError, ValueError) as e: raise ValueError(f"bad value in {args}: {e}") from None
+    if unknown:
+        raise ValueError(f"unknown argument {unknown[0]!r}; see --help")
+    try:
+        return {k: _parse_value(v, fields[k].type) for k, v in vars(parsed).items() if v is not None}
+    except (KeyError, ValueError) as e:
+        raise ValueError(f"bad value in {args}: {e}") from None
 
-def train_cli(model:str="gpt2",     # model preset: gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt-mini, gpt-micro, gpt-nano
-              init_from:str=None,   # start from pretrained weights instead: gpt2 (etc.) or an exported directory
-              resume:bool=False,    # continue from the newest checkpoint in --log_dir
-              device:str=None):     # cpu, cuda, mps (default: the best available; each rank's own GPU under torchrun)
+
+def train_cli(
+    model: str = "gpt2",  # model preset: gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt-mini, gpt-micro, gpt-nano
+    init_from: str = None,  # start from pretrained weights instead: gpt2 (etc.) or an exported directory
+    resume: bool = False,  # continue from the newest checkpoint in --log_dir
+    device: str = None,
+):  # cpu, cuda, mps (default: the best available; each rank's own GPU under torchrun)
     with cli_errors("bngpt_train"):
         cf = TrainingConfig(**_parse_config(TrainingConfig, sys.argv[1:]))
         ddp = DDPConfig(device=device)
         try:
             m = create_model(ddp, init_from=init_from, compile=use_compile(cf, ddp)) if init_from else model
             res = train_GPT(ddp, cf, m, resume=resume)
-            if ddp.master_process: print(f"done at step {res['step']}; checkpoint {res['checkpoint']}")
-        finally: ddp.destroy()
+            if ddp.master_process:
+                print(f"done at step {res['step']}; checkpoint {res['checkpoint']}")
+        finally:
+            ddp.destroy()
 
-train_cli.__doc__ = ("Train a GPT with train_GPT (single process or under torchrun). Every TrainingConfig field is also a flag: "
-                     + ", ".join(f"--{f.name}" for f in dataclasses.fields(TrainingConfig)) + ".")
+
+train_cli.__doc__ = (
+    "Train a GPT with train_GPT (single process or under torchrun). Every TrainingConfig field is also a flag: "
+    + ", ".join(f"--{f.name}" for f in dataclasses.fields(TrainingConfig))
+    + "."
+)
 train_cli = call_parse(train_cli, nested=True)
 
+
 @call_parse
-def sample_cli(model:str,                                   # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
-               prompt:str="Hello, I'm a language model,",   # text to continue
-               num_samples:int=4,                           # how many continuations
-               max_new_tokens:int=64,                       # tokens to generate after the prompt
-               temperature:float=1.0,                       # 0 for greedy
-               top_k:int=50,                                # sample among the k most likely tokens (0: all)
-               top_p:float=None,                            # nucleus sampling threshold
-               seed:int=42,                                 # random seed
-               device:str="cpu"):                           # cpu, cuda, mps
+def sample_cli(
+    model: str,  # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
+    prompt: str = "Hello, I'm a language model,",  # text to continue
+    num_samples: int = 4,  # how many continuations
+    max_new_tokens: int = 64,  # tokens to generate after the prompt
+    temperature: float = 1.0,  # 0 for greedy
+    top_k: int = 50,  # sample among the k most likely tokens (0: all)
+    top_p: float = None,  # nucleus sampling threshold
+    seed: int = 42,  # random seed
+    device: str = "cpu",
+):  # cpu, cuda, mps
     "Sample continuations of a prompt."
     with cli_errors("bngpt_sample"):
         gpt, tok = load_model(model, device)
         enc = get_tokenizer(tok)
         ddp = DDPConfig(device=device)
-        generate_text(gpt, enc, ddp, prompt, num_samples, len(enc.encode_ordinary(prompt)) + max_new_tokens, top_k or None, seed,
-                      temperature=temperature, top_p=top_p)
+        generate_text(
+            gpt,
+            enc,
+            ddp,
+            prompt,
+            num_samples,
+            len(enc.encode_ordinary(prompt)) + max_new_tokens,
+            top_k or None,
+            seed,
+            temperature=temperature,
+            top_p=top_p,
+        )
+
 
 @call_parse
-def eval_cli(model:str,                # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
-             data_root:str=None,       # shards to compute the loss on
-             split:str="val",          # which shards
-             steps:int=20,             # batches of B x T tokens
-             B:int=8,                  # sequences per batch
-             T:int=None,               # sequence length (default: the model's block_size)
-             hellaswag_dir:str=None,   # folder with hellaswag_val.jsonl
-             hella_examples:int=None,  # first N examples (default: all)
-             text:str=None,            # a text file (e.g. WikiText-2 test.txt) for perplexity
-             max_tokens:int=None,      # only the first N tokens of the text
-             device:str="cpu"):        # cpu, cuda, mps
+def eval_cli(
+    model: str,  # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
+    data_root: str = None,  # shards to compute the loss on
+    split: str = "val",  # which shards
+    steps: int = 20,  # batches of B x T tokens
+    B: int = 8,  # sequences per batch
+    T: int = None,  # sequence length (default: the model's block_size)
+    hellaswag_dir: str = None,  # folder with hellaswag_val.jsonl
+    hella_examples: int = None,  # first N examples (default: all)
+    text: str = None,  # a text file (e.g. WikiText-2 test.txt) for perplexity
+    max_tokens: int = None,  # only the first N tokens of the text
+    device: str = "cpu",
+):  # cpu, cuda, mps
     "Evaluate a model: loss on shards, HellaSwag acc and acc_norm, perplexity of a text file (one JSON line each)."
     with cli_errors("bngpt_eval"):
         if data_root is None and hellaswag_dir is None and text is None:
@@ -525,19 +776,47 @@ def eval_cli(model:str,                # checkpoint (.pt), log_dir, exported dir
         ddp = DDPConfig(device=device)
         if data_root is not None:
             loader = DataLoaderLite(B, T or gpt.config.block_size, 0, 1, split, data_root, master_process=False)
-            print(json.dumps({"data_root": data_root, "split": split, "loss": evaluate_loss(gpt, loader, steps, ddp), "tokens": steps * B * loader.T}))
+            print(
+                json.dumps(
+                    {
+                        "data_root": data_root,
+                        "split": split,
+                        "loss": evaluate_loss(gpt, loader, steps, ddp),
+                        "tokens": steps * B * loader.T,
+                    }
+                )
+            )
         if hellaswag_dir is not None:
-            print(json.dumps({"hellaswag": hellaswag_dir, **hellaswag_eval(gpt, ddp, hellaswag_dir, hella_examples, enc=get_tokenizer(tok))}))
+            print(
+                json.dumps(
+                    {
+                        "hellaswag": hellaswag_dir,
+                        **hellaswag_eval(gpt, ddp, hellaswag_dir, hella_examples, enc=get_tokenizer(tok)),
+                    }
+                )
+            )
         if text is not None:
-            if not Path(text).is_file(): raise FileNotFoundError(f"no text file {text}")
-            print(json.dumps({"text": text, **text_perplexity(gpt, tok, Path(text).read_text(encoding="utf-8"), device, max_tokens)}))
+            if not Path(text).is_file():
+                raise FileNotFoundError(f"no text file {text}")
+            print(
+                json.dumps(
+                    {
+                        "text": text,
+                        **text_perplexity(gpt, tok, Path(text).read_text(encoding="utf-8"), device, max_tokens),
+                    }
+                )
+            )
+
 
 @call_parse
-def export_cli(model:str,    # checkpoint (.pt) or log_dir (its newest checkpoint)
-               out_dir:str): # directory to write config.json and model.safetensors into
+def export_cli(
+    model: str,  # checkpoint (.pt) or log_dir (its newest checkpoint)
+    out_dir: str,
+):  # directory to write config.json and model.safetensors into
     "Export a checkpoint in the Hugging Face GPT-2 format."
     with cli_errors("bngpt_export"):
         gpt, tok = load_model(model)
         export(gpt, out_dir)
-        if tok["name"] != "gpt2": (Path(out_dir)/TOKENIZER_FILE).write_text(json.dumps(tok))
+        if tok["name"] != "gpt2":
+            (Path(out_dir) / TOKENIZER_FILE).write_text(json.dumps(tok))
         print(f"exported to {out_dir}")

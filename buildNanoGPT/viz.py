@@ -9,7 +9,7 @@ import pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 from fastcore.script import call_parse
-from .data import cli_errors
+from .core import cli_errors
 
 # %% auto #0
 __all__ = ['STREAMS', 'LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 'read_log', 'plot_log', 'plot_cli']
@@ -17,75 +17,110 @@ __all__ = ['STREAMS', 'LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 're
 # %% ../nbs/03_viz.ipynb #6716e2ae
 STREAMS = ("train", "val", "hella")
 
+
 def read_log(path):
     "A DataFrame (`step`, `stream`, `value`) of a training log; the last value wins for a repeated step."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no log file {path}: train_GPT writes log.txt in its log_dir")
+    if not path.is_file():
+        raise FileNotFoundError(f"no log file {path}: train_GPT writes log.txt in its log_dir")
     lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
     rows = []
     for i, line in enumerate(lines):
-        if not line.strip(): continue
+        if not line.strip():
+            continue
         parts = line.split()
         try:
             assert len(parts) == 3 and parts[1] in STREAMS
             rows.append((int(parts[0]), parts[1], float(parts[2])))
         except (AssertionError, ValueError):
-            if i == len(lines) - 1: break            # a partially written last line
-            raise ValueError(f"{path}:{i + 1} is not a training log line ('step stream value'): {line[:80]!r}") from None
-    if not rows: raise ValueError(f"{path} holds no training log lines")
+            if i == len(lines) - 1:
+                break  # a partially written last line
+            raise ValueError(
+                f"{path}:{i + 1} is not a training log line ('step stream value'): {line[:80]!r}"
+            ) from None
+    if not rows:
+        raise ValueError(f"{path} holds no training log lines")
     df = pd.DataFrame(rows, columns=["step", "stream", "value"])
     return df.drop_duplicates(["step", "stream"], keep="last").sort_values(["stream", "step"]).reset_index(drop=True)
 
 # %% ../nbs/03_viz.ipynb #fa1e6dd0
-LOSS_BASELINE = {"124M": 3.2924}                                                    # GPT-2 124M on FineWeb-Edu val
+LOSS_BASELINE = {"124M": 3.2924}  # GPT-2 124M on FineWeb-Edu val
 HELLA2_BASELINE = {"124M": 0.294463, "350M": 0.375224, "774M": 0.431986, "1558M": 0.488946}  # GPT-2 checkpoints
-HELLA3_BASELINE = {"124M": 0.337, "350M": 0.436, "774M": 0.510, "1558M": 0.547}               # GPT-3 paper
+HELLA3_BASELINE = {"124M": 0.337, "350M": 0.436, "774M": 0.510, "1558M": 0.547}  # GPT-3 paper
+
 
 def _runs(log_file):
-    if isinstance(log_file, dict): return {k: read_log(v) for k, v in log_file.items()}
-    if isinstance(log_file, (list, tuple)): return {Path(p).parent.name or str(p): read_log(p) for p in log_file}
+    if isinstance(log_file, dict):
+        return {k: read_log(v) for k, v in log_file.items()}
+    if isinstance(log_file, (list, tuple)):
+        return {Path(p).parent.name or str(p): read_log(p) for p in log_file}
     return {"": read_log(log_file)}
+
 
 def plot_log(log_file="log/log.txt", sz="124M", smooth=None, save=None, show=True, figsize=(16, 6)):
     "Plot train/val loss and HellaSwag accuracy of one or several logs; prints and returns `(fig, summary)`."
     runs = _runs(log_file)
     has_hella = any((df.stream == "hella").any() for df in runs.values())
-    fig, axes = plt.subplots(1, 2 if has_hella else 1, figsize=figsize if has_hella else (figsize[0] / 2, figsize[1]), squeeze=False)
+    fig, axes = plt.subplots(
+        1, 2 if has_hella else 1, figsize=figsize if has_hella else (figsize[0] / 2, figsize[1]), squeeze=False
+    )
     ax1 = axes[0, 0]
     summary = {}
     for label, df in runs.items():
         s = {k: df[df.stream == k].set_index("step").value for k in STREAMS}
         prefix = f"{label} " if label else ""
         train = s["train"].rolling(smooth, min_periods=1).mean() if smooth else s["train"]
-        if len(train): ax1.plot(train.index, train.values, label=f"{prefix}train loss")
-        if len(s["val"]): ax1.plot(s["val"].index, s["val"].values, label=f"{prefix}val loss")
-        if len(s["hella"]): axes[0, 1].plot(s["hella"].index, s["hella"].values, label=f"{prefix}HellaSwag acc")
-        summary[label] = {"min_train_loss": s["train"].min() if len(s["train"]) else None,
-                          "min_val_loss": s["val"].min() if len(s["val"]) else None,
-                          "max_hella": s["hella"].max() if len(s["hella"]) else None}
-        for name, key in (("Min Train Loss", "min_train_loss"), ("Min Validation Loss", "min_val_loss"), ("Max Hellaswag eval", "max_hella")):
-            if summary[label][key] is not None: print(f"{prefix}{name}: {summary[label][key]}")
-    if sz in LOSS_BASELINE: ax1.axhline(LOSS_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint val loss")
-    ax1.set_xlabel("steps"); ax1.set_yscale("log"); ax1.legend(); ax1.set_title("Loss")
+        if len(train):
+            ax1.plot(train.index, train.values, label=f"{prefix}train loss")
+        if len(s["val"]):
+            ax1.plot(s["val"].index, s["val"].values, label=f"{prefix}val loss")
+        if len(s["hella"]):
+            axes[0, 1].plot(s["hella"].index, s["hella"].values, label=f"{prefix}HellaSwag acc")
+        summary[label] = {
+            "min_train_loss": s["train"].min() if len(s["train"]) else None,
+            "min_val_loss": s["val"].min() if len(s["val"]) else None,
+            "max_hella": s["hella"].max() if len(s["hella"]) else None,
+        }
+        for name, key in (
+            ("Min Train Loss", "min_train_loss"),
+            ("Min Validation Loss", "min_val_loss"),
+            ("Max Hellaswag eval", "max_hella"),
+        ):
+            if summary[label][key] is not None:
+                print(f"{prefix}{name}: {summary[label][key]}")
+    if sz in LOSS_BASELINE:
+        ax1.axhline(LOSS_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint val loss")
+    ax1.set_xlabel("steps")
+    ax1.set_yscale("log")
+    ax1.legend()
+    ax1.set_title("Loss")
     if has_hella:
         ax2 = axes[0, 1]
-        if sz in HELLA2_BASELINE: ax2.axhline(HELLA2_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint")
-        if sz in HELLA3_BASELINE: ax2.axhline(HELLA3_BASELINE[sz], color="g", linestyle="--", label=f"OpenAI GPT-3 ({sz}) checkpoint")
-        ax2.set_xlabel("steps"); ax2.legend(); ax2.set_title("HellaSwag eval")
+        if sz in HELLA2_BASELINE:
+            ax2.axhline(HELLA2_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint")
+        if sz in HELLA3_BASELINE:
+            ax2.axhline(HELLA3_BASELINE[sz], color="g", linestyle="--", label=f"OpenAI GPT-3 ({sz}) checkpoint")
+        ax2.set_xlabel("steps")
+        ax2.legend()
+        ax2.set_title("HellaSwag eval")
     fig.tight_layout()
     if save is not None:
         Path(save).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(save, dpi=100)
-    if show: plt.show()
-    else: plt.close(fig)
+    if show:
+        plt.show()
+    else:
+        plt.close(fig)
     return fig, summary if len(summary) > 1 else summary[next(iter(summary))]
 
 # %% ../nbs/03_viz.ipynb #2680332e
 @call_parse
-def plot_cli(logs:str,             # log file(s), comma-separated to overlay several runs
-             out:str="loss.png",   # PNG to write
-             sz:str="124M",        # model size for baselines: 124M, 350M, 774M, 1558M (or none)
-             smooth:int=None):     # moving-average window for the training loss
+def plot_cli(
+    logs: str,  # log file(s), comma-separated to overlay several runs
+    out: str = "loss.png",  # PNG to write
+    sz: str = "124M",  # model size for baselines: 124M, 350M, 774M, 1558M (or none)
+    smooth: int = None,
+):  # moving-average window for the training loss
     "Plot training logs to a PNG and print the summary."
     with cli_errors("bngpt_plot"):
         matplotlib.use("Agg")
