@@ -8,7 +8,7 @@ import os, sys, contextlib
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['atomic_path', 'atomic_write', 'cli_errors']
+__all__ = ['LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'log_line', 'parse_log_line']
 
 # %% ../nbs/00_core.ipynb #8edb47106e1a46a883d545849b8ab81b
 def _file_mode():
@@ -49,3 +49,22 @@ def cli_errors(prog):
     except (ValueError, OSError, KeyError, FloatingPointError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(1)
+
+# %% ../nbs/00_core.ipynb #68c1b657
+LOG_STREAMS = ("train", "val", "hella")  # what a run measures: training loss, validation loss, HellaSwag acc_norm
+_LOG_DECIMALS = {"train": 6}  # the reference writes the training loss with 6 decimals, the rest with 4
+
+
+def log_line(step, stream, value):
+    "One line of a run's log, newline included: `{step} {stream} {value}`."
+    if stream not in LOG_STREAMS:
+        raise ValueError(f"unknown log stream {stream!r}; one of {', '.join(LOG_STREAMS)}")
+    return f"{step} {stream} {value:.{_LOG_DECIMALS.get(stream, 4)}f}\n"
+
+
+def parse_log_line(line):
+    "`(step, stream, value)` of a log line; ValueError if it isn't one."
+    parts = line.split()
+    if len(parts) != 3 or parts[1] not in LOG_STREAMS or not parts[0].isdigit():
+        raise ValueError(f"not a log line ('step stream value'): {line.strip()[:80]!r}")
+    return int(parts[0]), parts[1], float(parts[2])

@@ -14,7 +14,8 @@ from .data import DataLoaderLite, atomic_path, atomic_write  # DataLoaderLite is
 
 # %% auto #0
 __all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'KVCache', 'CausalSelfAttention', 'MLP', 'Block', 'GPT', 'linear_cross_entropy',
-           'sample_next', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'export']
+           'sample_next', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'export', 'unwrap',
+           'padded_vocab_size']
 
 # %% ../nbs/01_model.ipynb #f4189971
 PRESETS = {
@@ -242,7 +243,7 @@ def linear_cross_entropy(x, weight, targets, chunk_size=256, ignore_index=-100):
         return _LinearCrossEntropy.apply(x, weight, targets, chunk_size, ignore_index)
 
 # %% ../nbs/01_model.ipynb #19f2eb60
-def _configure_optimizers(self, weight_decay, learning_rate, device_type, verbose=True):
+def _configure_optimizers(self, weight_decay, learning_rate, device_type, betas=(0.9, 0.95), verbose=True):
     "AdamW with weight decay on the >=2-D parameters only; fused on CUDA and CPU."
     params = [p for p in self.parameters() if p.requires_grad]
     decay, no_decay = [p for p in params if p.dim() >= 2], [p for p in params if p.dim() < 2]
@@ -255,7 +256,7 @@ def _configure_optimizers(self, weight_decay, learning_rate, device_type, verbos
         )
         print(f"using fused AdamW: {use_fused}")
     return torch.optim.AdamW(
-        groups, lr=learning_rate, betas=(0.9, 0.95), eps=1e-8, **({"fused": True} if use_fused else {})
+        groups, lr=learning_rate, betas=betas, eps=1e-8, **({"fused": True} if use_fused else {})
     )
 
 
@@ -464,3 +465,14 @@ def export(model, out_dir, vocab_size=None):
     with atomic_write(out_dir / "config.json", "w") as f:
         json.dump(hf_cfg, f, indent=2)
     return out_dir
+
+# %% ../nbs/01_model.ipynb #9144c6d4
+def unwrap(model):
+    "The `GPT` inside a DDP-wrapped and/or compiled model."
+    model = getattr(model, "module", model)
+    return getattr(model, "_orig_mod", model)
+
+
+def padded_vocab_size(n):
+    "GPT-2's 50257 padded to 50304 (a multiple of 128, faster matmuls on GPUs); other sizes as they are."
+    return 50304 if n == 50257 else n
