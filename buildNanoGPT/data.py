@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from tqdm import tqdm
 from fastcore.script import call_parse
+from fastcore.basics import patch
 from .core import atomic_path, atomic_write, cli_errors
 
 # %% auto #0
@@ -470,6 +471,8 @@ class DataLoaderLite:
         data_root="edu_fineweb10B",
         master_process=True,
         tokenizer=None,
+        sampling="sequential",
+        seed=1337,
     ):
         if not isinstance(process_rank, int):  # a DDPConfig (or anything with rank / world_size)
             cfg = process_rank
@@ -478,7 +481,10 @@ class DataLoaderLite:
             master_process = getattr(cfg, "master_process", process_rank == 0)
         if not 0 <= process_rank < num_processes:
             raise ValueError(f"process_rank {process_rank} is not in [0, {num_processes})")
+        if sampling not in ("sequential", "random"):
+            raise ValueError(f"sampling must be 'sequential' or 'random', not {sampling!r}")
         self.B, self.T, self.process_rank, self.num_processes, self.split = B, T, process_rank, num_processes, split
+        self.sampling, self.seed = sampling, seed
         self.data_root, self.shards = Path(data_root), list_shards(data_root, split)
         self.manifest = read_manifest(data_root)
         self._check(tokenizer)
@@ -513,12 +519,16 @@ class DataLoaderLite:
         return TokenShard(self.shards[i])
 
     def reset(self):
+        "Back to the first batch: the start of the first shard, or the first of the seeded random windows."
         self.current_shard, self.tokens = 0, self._load(0)
         self.current_position = self.B * self.T * self.process_rank
+        self.rng = np.random.Generator(np.random.PCG64([self.seed, self.process_rank]))  # each rank its own windows
 
     def next_batch(self):
         import torch  # torch is imported where it is used, so that data preparation never pays for loading it
 
+        if self.sampling == "random":
+            return self._random_batch()
         B, T, n = self.B, self.T, self.num_processes
         buf = torch.from_numpy(self.tokens[self.current_position : self.current_position + B * T + 1].astype(np.int64))
         x, y = buf[:-1].view(B, T), buf[1:].view(B, T)
@@ -531,6 +541,8 @@ class DataLoaderLite:
 
     def state_dict(self):
         return {
+            "sampling": self.sampling,
+            "rng": self.rng.bit_generator.state,
             "split": self.split,
             "B": self.B,
             "T": self.T,
@@ -549,7 +561,27 @@ class DataLoaderLite:
             raise ValueError(
                 f"loader state points at {sd['shard_file']}, but shard {sd['shard']} is now {self.shards[sd['shard']].name}"
             )
+        if sd.get("sampling", "sequential") != self.sampling:
+            raise ValueError(f"loader state is for {sd.get('sampling', 'sequential')} sampling, this loader samples "
+                             f"{self.sampling} windows")  # fmt: skip
         self.current_shard, self.tokens, self.current_position = sd["shard"], self._load(sd["shard"]), sd["position"]
+        if "rng" in sd:
+            self.rng.bit_generator.state = sd["rng"]
+
+# %% ../nbs/00_data.ipynb #003e1808
+@patch
+def _random_batch(self: DataLoaderLite):
+    "B windows of T+1 tokens, each from a random place in the split's shards."
+    import torch
+
+    if not hasattr(self, "_window_ends"):  # windows starting in each shard, cumulated: the first time only
+        self._window_ends = np.cumsum([len(TokenShard(p)) - self.T for p in self.shards])
+    starts = self.rng.integers(0, self._window_ends[-1], size=self.B)
+    shards = np.searchsorted(self._window_ends, starts, side="right")
+    offsets = starts - np.concatenate([[0], self._window_ends])[shards]
+    buf = np.stack([TokenShard(self.shards[s])[o : o + self.T + 1] for s, o in zip(shards, offsets)]).astype(np.int64)
+    buf = torch.from_numpy(buf)
+    return buf[:, :-1], buf[:, 1:]
 
 # %% ../nbs/00_data.ipynb #819c91ae
 def tinyshakespeare_prep(
