@@ -23,6 +23,10 @@ if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_require
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
+extras = {'dev': dev_requirements}
+for pair in (cfg.get('optional_requirements') or '').split():  # name:requirement, e.g. wandb:wandb>=0.16
+    name, req = pair.split(':', 1)
+    extras.setdefault(name, []).append(req)
 
 setuptools.setup(
     name=cfg['lib_name'],
@@ -36,7 +40,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require=extras,
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

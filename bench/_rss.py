@@ -11,7 +11,8 @@ CHILD_PRELUDE = (
 
 def peak_rss_mib():
     """This process's own peak RSS. On Linux it is `VmHWM` from /proc: `ru_maxrss` would not do for a child started by
-    `subprocess`, which inherits its parent's peak across `exec` (vfork), so a small child of a big parent reports the parent."""
+    `subprocess`, which inherits its parent's peak across `exec` (vfork), so a small child of a big parent reports
+    the parent."""
     try:
         with open("/proc/self/status") as f:
             for line in f:

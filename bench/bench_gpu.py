@@ -1,17 +1,18 @@
-"""GPU training throughput and MFU of `train_GPT`: GPT-2 124M, B=16 or 32, T=1024, bf16 autocast, torch.compile, fused AdamW.
+"""GPU training throughput and MFU of `train_GPT`: GPT-2 124M, B=16 or 32, T=1024, bf16 autocast, torch.compile,
+fused AdamW.
 
     python bench/bench_gpu.py [--B 16 32] [--steps 50] [--warmup 10]
 
 Trains on random GPT-2 token ids (throughput does not depend on the text) with one micro-step per optimizer step
 (total batch = B*T), times `--steps` steps after `--warmup` (compilation happens in the first), and reports median
 tokens/s and MFU (6N + attention FLOPs per token over the GPU's dense bf16 peak, as the console line computes it).
-`--device cpu --preset gpt-nano --no-compile` runs the same code on a CPU as a smoke test. One JSON line per batch size."""
+`--device cpu --preset gpt-nano --no-compile` runs the same code on a CPU as a smoke test. One JSON line per batch
+size."""
 
 import argparse, json, statistics, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from buildNanoGPT.data import shard_name
-from buildNanoGPT.model import GPTConfig
 from buildNanoGPT.train import DDPConfig, TrainingConfig, train_GPT, flops_per_token, _peak_flops
 
 

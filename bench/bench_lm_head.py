@@ -1,4 +1,5 @@
-"""Memory of the LM head: peak RSS of one training step at B=16, T=1024, vocab 50304, full logits vs `linear_cross_entropy`.
+"""Memory of the LM head: peak RSS of one training step at B=16, T=1024, vocab 50304, full logits vs
+`linear_cross_entropy`.
 
     python bench/bench_lm_head.py [--B 16] [--T 1024] [--repeats 3] [--preset gpt-micro]
 

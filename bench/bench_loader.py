@@ -43,7 +43,8 @@ checksum = 0
 for _ in range(n):
     x, y = next_batch(); checksum += int(x[0, 0])
 dt = time.perf_counter() - t0
-print({"arm": arm, "batches": n, "peak_rss_growth_mib": peak_rss_mib() - base, "baseline_mib": base, **status(), "batches_s": n / dt, "checksum": checksum})
+print({"arm": arm, "batches": n, "peak_rss_growth_mib": peak_rss_mib() - base, "baseline_mib": base, **status(),
+       "batches_s": n / dt, "checksum": checksum})
 """
 )
 

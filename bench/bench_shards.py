@@ -9,9 +9,9 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 
 def reference(corpus, out_dir, shard_size):
-    "The approach of build-nanogpt's fineweb.py: load_dataset (non-streaming), Pool(cpu_count()//2).imap(tokenize, chunksize=16)."
+    "build-nanogpt's fineweb.py: load_dataset (non-streaming), Pool(cpu_count()//2).imap(tokenize, chunksize=16)."
     import multiprocessing as mp
-    import numpy as np, tiktoken
+    import numpy as np
     from datasets import load_dataset
     from datasets import concatenate_datasets
 
@@ -71,12 +71,12 @@ PASSES = 1
 
 
 def child(which, corpus, shard_size, passes):
-    "One timed run in this fresh process; imports and the BPE tables load before the clock starts, for every approach (fineweb.py loads them at import)."
+    "One timed run in this fresh process; imports and BPE tables load before the clock, as fineweb.py does."
     import resource
     from _rss import peak_rss_mib
 
     global np, _enc, PASSES
-    import numpy as np, tiktoken, datasets, buildNanoGPT.data
+    import numpy as np, tiktoken, datasets, buildNanoGPT.data  # noqa: F401 (imported before the clock starts)
 
     _enc, PASSES = (
         tiktoken.get_encoding("gpt2"),

@@ -10,7 +10,7 @@ times exclude evaluation. Early = median over steps 1..window, late = median ove
 `--flush-arm` adds a third arm, the reference with `torch.set_flush_denormal(True)`, to tell how much of the gap is
 denormal floats. One JSON line per arm and repeat, then a summary line."""
 
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 from _rss import peak_rss_mib as rss_mib
 
@@ -19,7 +19,6 @@ B, T, SEED, WARMUP, MAX_LR = 8, 256, 1337, 10, 6e-4
 
 
 def run_ours(data_root, steps):
-    import torch
     from buildNanoGPT.model import GPTConfig
     from buildNanoGPT.train import DDPConfig, TrainingConfig, train_GPT
 

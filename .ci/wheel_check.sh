@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The package as users install it: build the wheel, install it WITHOUT the dev extras into a fresh venv (torch first,
+# then whatever pip resolves: fastcore 2.x included), and run the README's command-line quick start on tiny settings
+# from a directory outside the repository. Any failing command fails CI.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+python -m pip wheel -q --no-deps -w "$WORK/dist" "$ROOT"
+python3 -m venv "$WORK/venv"
+"$WORK/venv/bin/python" -m pip install -q --upgrade pip
+"$WORK/venv/bin/python" -m pip install -q torch==2.13.0
+"$WORK/venv/bin/python" -m pip install -q "$WORK"/dist/*.whl
+"$WORK/venv/bin/python" -c "import fastcore, buildNanoGPT; print('wheel', buildNanoGPT.__version__, 'fastcore', fastcore.__version__)"
+
+export PATH="$WORK/venv/bin:$PATH"
+cd "$WORK"
+set -x
+bngpt_prepare tinyshakespeare --tokenizer char --input_path "$SHARED/data/tinyshakespeare.txt" --out_dir tinyshakespeare
+bngpt_train --model gpt-nano --device cpu --data_root tinyshakespeare --hellaswag_dir None --log_dir log/shakespeare \
+    --total_batch_size 256 --B 4 --T 64 --max_lr 1e-3 --min_lr 1e-4 --warmup_steps 2 --max_steps 6 --val_every 3 \
+    --val_steps 2 --no-bias --beta2 0.99 --sampling random --val_sampling random
+bngpt_train --model gpt-nano --device cpu --data_root tinyshakespeare --hellaswag_dir None --log_dir log/shakespeare \
+    --total_batch_size 256 --B 4 --T 64 --max_lr 1e-3 --min_lr 1e-4 --warmup_steps 2 --max_steps 8 --val_every 3 \
+    --val_steps 2 --no-bias --beta2 0.99 --sampling random --val_sampling random --resume
+bngpt_sample log/shakespeare --prompt "ROMEO:" --num_samples 2 --max_new_tokens 20
+bngpt_eval log/shakespeare --data_root tinyshakespeare --steps 2 --B 4
+bngpt_plot log/shakespeare/log.txt --sz none --smooth 2 --out loss.png
+bngpt_export log/shakespeare shakespeare-gpt
+set +x
+test -s loss.png && test -s shakespeare-gpt/model.safetensors
+for cmd in bngpt_prepare bngpt_train bngpt_sample bngpt_eval bngpt_plot bngpt_export; do "$cmd" --help >/dev/null; done
+echo "wheel check: the command-line quick start ran from the installed wheel"
