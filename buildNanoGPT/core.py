@@ -8,14 +8,27 @@ import os, sys, io, argparse, contextlib, dataclasses, inspect, tokenize
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'log_line', 'parse_log_line', 'arg_comments', 'cli']
+__all__ = ['LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'log_line', 'parse_log_line', 'append_line',
+           'cut_partial_line', 'arg_comments', 'cli']
 
-# %% ../nbs/00_core.ipynb #1b793ab2
+# %% ../nbs/00_core.ipynb #e025b9c4
 def _file_mode():
     "Permissions a new file gets here (0o666 less the umask), read without changing the umask for good."
     umask = os.umask(0o022)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def _fsync(path):
+    "Make what was written to `path` (a file, or a directory's entries) durable."
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some platforms can't fsync a directory
+        if Path(path).is_file():
+            raise
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -26,7 +39,9 @@ def atomic_path(path):
     try:
         yield tmp
         os.chmod(tmp, _file_mode())  # a library may create its file 0600 (safetensors does): give the usual permissions
+        _fsync(tmp)  # the bytes are on disk before the name points at them,
         os.replace(tmp, path)
+        _fsync(path.parent)  # and so is the rename
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -37,8 +52,6 @@ def atomic_write(path, mode="wb"):
     "Open a temp file beside `path`; it becomes `path` when the block succeeds, and is deleted when it fails."
     with atomic_path(path) as tmp, open(tmp, mode) as f:
         yield f
-        f.flush()
-        os.fsync(f.fileno())
 
 # %% ../nbs/00_core.ipynb #2dd3bab3
 @contextlib.contextmanager
@@ -50,7 +63,7 @@ def cli_errors(prog):
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(1)
 
-# %% ../nbs/00_core.ipynb #8bd2f7c8
+# %% ../nbs/00_core.ipynb #85cb5d05
 LOG_STREAMS = ("train", "val", "hella")  # what a run measures: training loss, validation loss, HellaSwag acc_norm
 _LOG_DECIMALS = {"train": 6}  # the reference writes the training loss with 6 decimals, the rest with 4
 
@@ -68,6 +81,31 @@ def parse_log_line(line):
     if len(parts) != 3 or parts[1] not in LOG_STREAMS or not parts[0].isdigit():
         raise ValueError(f"not a log line ('step stream value'): {line.strip()[:80]!r}")
     return int(parts[0]), parts[1], float(parts[2])
+
+
+def append_line(path, line):
+    "Append `line` to the file `path` whole; a write that fails midway (a full disk) is undone before the error."
+    data = line.encode()
+    with open(path, "ab", buffering=0) as f:
+        size = f.seek(0, os.SEEK_END)
+        try:
+            if f.write(data) != len(data):
+                raise OSError(f"short write to {path}: is the disk full?")
+        except BaseException:
+            os.ftruncate(f.fileno(), size)  # shrinking needs no space
+            raise
+
+
+def cut_partial_line(path):
+    "Cut a last line that has no newline (left by a crash mid-write) off the file `path`; returns the bytes cut."
+    path = Path(path)
+    data = path.read_bytes() if path.is_file() else b""
+    if not data or data.endswith(b"\n"):
+        return 0
+    keep = data.rfind(b"\n") + 1
+    with open(path, "rb+") as f:
+        f.truncate(keep)
+    return len(data) - keep
 
 # %% ../nbs/00_core.ipynb #b6e006e3
 def arg_comments(obj):

@@ -181,7 +181,7 @@ def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=
     loss = total / n
     return {"loss": loss, "perplexity": math.exp(loss), "tokens": n * T}
 
-# %% ../nbs/04_eval.ipynb #b8d03cbf
+# %% ../nbs/04_eval.ipynb #089e3445
 @cli
 def eval_cli(
     model: str,  # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
@@ -202,6 +202,9 @@ def eval_cli(
     with cli_errors("bngpt_eval"):
         if data_root is None and hellaswag_dir is None and text is None:
             raise ValueError("nothing to evaluate: give --data_root, --hellaswag_dir and/or --text")
+        for name, value in (("--B", B), ("--steps", steps), ("--T", T), ("--hella_examples", hella_examples)):
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive, got {value}")
         if text is not None and not Path(text).is_file():
             raise FileNotFoundError(f"no text file {text}")
         ddp = DDPConfig(device=device)
