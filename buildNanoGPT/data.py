@@ -203,7 +203,7 @@ def tokenize(doc, enc=None):
     check_uint16(enc)
     return tokenize_texts([doc["text"] if isinstance(doc, dict) else doc], enc)
 
-# %% ../nbs/00_data.ipynb #5964247a
+# %% ../nbs/00_data.ipynb #ec0f4be7
 MANIFEST = "manifest.json"
 
 
@@ -226,7 +226,15 @@ def list_shards(data_root, split):
 def read_manifest(data_root):
     "The manifest of the dataset in `data_root`, or `None` for shards written without one."
     p = Path(data_root) / MANIFEST
-    return json.loads(p.read_text()) if p.exists() else None
+    if not p.exists():
+        return None
+    try:
+        manifest = json.loads(p.read_text())
+    except ValueError as e:
+        raise ValueError(f"{p} is not valid JSON ({e}): write the dataset again (bngpt_prepare --overwrite)") from None
+    if not isinstance(manifest, dict) or not {"shards", "tokenizer", "vocab_size"} <= set(manifest):
+        raise ValueError(f"{p} is not a shard manifest (a JSON object with 'shards', 'tokenizer', 'vocab_size')")
+    return manifest
 
 # %% ../nbs/00_data.ipynb #74bec637
 _BUILDERS = {".txt": "text", ".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
@@ -435,12 +443,16 @@ def write_shards(
         raise
     return manifest
 
-# %% ../nbs/00_data.ipynb #e2599150
+# %% ../nbs/00_data.ipynb #dd0a72f2
 class TokenShard:
     "A `.npy` shard of tokens read on demand: `shard[a:b]` reads just those tokens from the file."
 
     def __init__(self, path):
-        header = np.load(path, mmap_mode="r")  # parses the header; no data is read
+        try:
+            header = np.load(path, mmap_mode="r")  # parses the header; no data is read
+        except (EOFError, ValueError, OSError) as e:  # empty, cut short, or not a .npy file
+            raise ValueError(f"{path} is not a readable .npy shard ({e}): it is empty or was cut short; "
+                             "write the dataset again (bngpt_prepare ... --overwrite)") from None
         self.path, self.dtype, self.shape, self.offset = Path(path), header.dtype, header.shape, header.offset
         del header
 

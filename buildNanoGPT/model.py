@@ -279,7 +279,7 @@ def generate_recompute(model, idx, max_new_tokens, temperature=1.0, top_k=None, 
         idx = torch.cat([idx, sample_next(logits[:, -1, :], temperature, top_k, top_p, generator)], dim=1)
     return idx
 
-# %% ../nbs/01_model.ipynb #6583dfb7
+# %% ../nbs/01_model.ipynb #af321e5f
 HF_GPT2 = {
     "gpt2": "openai-community/gpt2",
     "gpt2-medium": "openai-community/gpt2-medium",
@@ -326,6 +326,14 @@ def config_from_hf(cfg):
         raise ValueError(f"n_inner {cfg['n_inner']} is not 4*n_embd")
     if cfg.get("layer_norm_epsilon", 1e-5) != 1e-5:
         raise ValueError("layer_norm_epsilon must be 1e-5")
+    variants = {  # GPT-2 variants transformers supports and this model does not: refused rather than computed wrong
+        "scale_attn_by_inverse_layer_idx": (False, "attention scores scaled by 1/layer as well"),
+        "scale_attn_weights": (True, "attention scores not scaled by 1/sqrt(head size)"),
+        "tie_word_embeddings": (True, "an LM head of its own instead of the token embedding"),
+    }
+    for key, (gpt2, what) in variants.items():
+        if cfg.get(key, gpt2) != gpt2:
+            raise ValueError(f"{key}={cfg[key]} ({what}) is not implemented here: this model is GPT-2's exact network")
     return GPTConfig(
         block_size=cfg["n_positions"],
         vocab_size=cfg["vocab_size"],
