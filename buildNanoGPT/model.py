@@ -393,7 +393,7 @@ def unwrap(model):
     model = getattr(model, "module", model)  # DistributedDataParallel
     return getattr(model, "_orig_mod", model)  # torch.compile
 
-# %% ../nbs/01_model.ipynb #a8507cd2
+# %% ../nbs/01_model.ipynb #46c12783
 def export(model, out_dir, vocab_size=None):
     "Write `model` as a Hugging Face GPT-2 checkpoint (`config.json` + `model.safetensors`) in `out_dir`."
     from safetensors.torch import save_file
@@ -433,8 +433,8 @@ def export(model, out_dir, vocab_size=None):
         "tie_word_embeddings": True,
         "torch_dtype": "float32",
     }
-    if V > 50256:  # GPT-2's <|endoftext|>, only in a vocabulary that has it
-        hf_cfg.update(bos_token_id=50256, eos_token_id=50256)
+    eot = 50256 if V > 50256 else None  # GPT-2's <|endoftext|>, only in a vocabulary that has it; an explicit null,
+    hf_cfg.update(bos_token_id=eot, eos_token_id=eot)  # or transformers falls back to GPT-2's 50256
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "model.safetensors") as tmp:
