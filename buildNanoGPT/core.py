@@ -9,7 +9,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'log_line', 'parse_log_line', 'append_line',
-           'cut_partial_line', 'arg_comments', 'cli']
+           'cut_partial_line', 'truncate_log', 'arg_comments', 'cli']
 
 # %% ../nbs/00_core.ipynb #e025b9c4
 def _file_mode():
@@ -63,7 +63,7 @@ def cli_errors(prog):
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(1)
 
-# %% ../nbs/00_core.ipynb #85cb5d05
+# %% ../nbs/00_core.ipynb #eb586b61
 LOG_STREAMS = ("train", "val", "hella")  # what a run measures: training loss, validation loss, HellaSwag acc_norm
 _LOG_DECIMALS = {"train": 6}  # the reference writes the training loss with 6 decimals, the rest with 4
 
@@ -106,6 +106,28 @@ def cut_partial_line(path):
     with open(path, "rb+") as f:
         f.truncate(keep)
     return len(data) - keep
+
+
+def truncate_log(path, last_step):
+    "Cut the log `path` back to the whole lines of steps up to `last_step`; returns how many lines were dropped."
+    n = int(cut_partial_line(path) > 0)
+    path = Path(path)
+    if not path.is_file():
+        return n
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    steps = [_step_or_none(l) for l in lines]  # None: a line that isn't a log line; kept, never dropped
+    keep = [l for l, s in zip(lines, steps) if s is None or s <= last_step]
+    if len(keep) < len(lines):
+        with atomic_write(path, "w") as f:
+            f.write("".join(keep))
+    return n + len(lines) - len(keep)
+
+
+def _step_or_none(line):
+    try:
+        return parse_log_line(line)[0]
+    except ValueError:
+        return None
 
 # %% ../nbs/00_core.ipynb #b6e006e3
 def arg_comments(obj):

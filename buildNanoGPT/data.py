@@ -16,7 +16,7 @@ from .core import atomic_write, cli, cli_errors
 __all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'MANIFEST', 'HELLASWAG_URL', 'file_sha256',
            'download_file', 'cache_dir', 'find_data', 'find_docs', 'CharTokenizer', 'get_tokenizer', 'tokenizer_spec',
            'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name', 'list_shards', 'read_manifest',
-           'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard', 'DataLoaderLite',
+           'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard', 'DataLoaderLite', 'data_fingerprint',
            'tinyshakespeare_prep', 'edu_fineweb10B_prep', 'hellaswag_val_prep', 'prepare_cli']
 
 # %% ../nbs/00_data.ipynb #6f1d2dcc
@@ -137,14 +137,19 @@ class CharTokenizer:
     def decode(self, ids):
         return "".join(self.chars[int(i)] for i in ids)
 
-# %% ../nbs/00_data.ipynb #77e77bbd
+# %% ../nbs/00_data.ipynb #389a8e8d
 def get_tokenizer(spec="gpt2"):
     "Tokenizer for `spec`: a tiktoken name (`'gpt2'`), a saved spec (`{'name': 'char', 'chars': ...}`), or a tokenizer."
     if isinstance(spec, dict):
         if spec.get("name") == "char":
+            if not isinstance(spec.get("chars"), str) or len(set(spec["chars"])) != len(spec["chars"]):
+                raise ValueError(f"tokenizer spec {str(spec)[:80]}: 'chars' must be a string of distinct characters")
             return CharTokenizer(spec["chars"])
         spec = spec.get("name")
     if not isinstance(spec, str):
+        if not all(hasattr(spec, a) for a in ("encode_ordinary", "decode", "n_vocab")):
+            raise ValueError(f"tokenizer {str(spec)[:80]} is neither a name ('gpt2'), a spec "
+                             "({'name': 'char', 'chars': ...}) nor a tokenizer")
         return spec
     if spec == "char":
         raise ValueError("a 'char' tokenizer is built from its corpus: use CharTokenizer.from_text(text), "
@@ -203,7 +208,7 @@ def tokenize(doc, enc=None):
     check_uint16(enc)
     return tokenize_texts([doc["text"] if isinstance(doc, dict) else doc], enc)
 
-# %% ../nbs/00_data.ipynb #ec0f4be7
+# %% ../nbs/00_data.ipynb #c4832254
 MANIFEST = "manifest.json"
 
 
@@ -232,8 +237,13 @@ def read_manifest(data_root):
         manifest = json.loads(p.read_text())
     except ValueError as e:
         raise ValueError(f"{p} is not valid JSON ({e}): write the dataset again (bngpt_prepare --overwrite)") from None
-    if not isinstance(manifest, dict) or not {"shards", "tokenizer", "vocab_size"} <= set(manifest):
+    if not (isinstance(manifest, dict) and {"shards", "tokenizer", "vocab_size"} <= set(manifest)
+            and isinstance(manifest["tokenizer"], dict) and isinstance(manifest["shards"], list)):
         raise ValueError(f"{p} is not a shard manifest (a JSON object with 'shards', 'tokenizer', 'vocab_size')")
+    enc = get_tokenizer(manifest["tokenizer"]) if manifest["tokenizer"].get("name") == "char" else None
+    if enc is not None and enc.n_vocab != manifest["vocab_size"]:
+        raise ValueError(f"{p}: its tokenizer has {enc.n_vocab} characters but vocab_size is "
+                         f"{manifest['vocab_size']}; write the dataset again (bngpt_prepare ... --overwrite)")
     return manifest
 
 # %% ../nbs/00_data.ipynb #74bec637
@@ -467,7 +477,7 @@ class TokenShard:
             self.path, dtype=self.dtype, count=max(0, stop - start), offset=self.offset + start * self.dtype.itemsize
         )
 
-# %% ../nbs/00_data.ipynb #10c320ba
+# %% ../nbs/00_data.ipynb #c0115d1b
 class DataLoaderLite:
     "Batches `(x, y)` of shape `(B, T)` from the shards of `split` in `data_root`, for rank `process_rank` of N."
 
@@ -483,6 +493,7 @@ class DataLoaderLite:
         tokenizer=None,
         sampling="sequential",
         seed=1337,
+        raw_shards=False,
     ):
         if not isinstance(process_rank, int):  # a DDPConfig (or anything with rank / world_size)
             cfg = process_rank
@@ -497,6 +508,12 @@ class DataLoaderLite:
         self.sampling, self.seed = sampling, seed
         self.data_root, self.shards = Path(data_root), list_shards(data_root, split)
         self.manifest = read_manifest(data_root)
+        if self.manifest is None and not raw_shards:
+            raise ValueError(f"{self.data_root} has no {MANIFEST}, so nothing says which tokenizer wrote its shards or "
+                             "that they are all there: write it with bngpt_prepare / write_shards, or pass "
+                             "raw_shards=True (--raw_shards) to read them as GPT-2 tokens")
+        self.vocab_size = self.manifest["vocab_size"] if self.manifest else 50257  # raw shards: GPT-2's ids
+        self._checked = set()  # shards whose token ids were checked against vocab_size
         self._check(tokenizer)
         if master_process:
             print(f"found {len(self.shards)} shards for split {split}")
@@ -505,13 +522,7 @@ class DataLoaderLite:
     def _check(self, tokenizer):
         "Clear errors for shards from another dataset, the wrong tokenizer, dtype or length."
         if self.manifest is not None:
-            listed = {s["file"] for s in self.manifest["shards"]}
-            stray = [p.name for p in self.shards if p.name not in listed]
-            if stray:
-                raise ValueError(
-                    f"{stray[0]} in {self.data_root} is not in its {MANIFEST}: shards from different runs or "
-                    "tokenizers are mixed; keep one dataset per directory"
-                )
+            self._check_manifest()
             if tokenizer is not None and tokenizer_spec(get_tokenizer(tokenizer)) != self.manifest["tokenizer"]:
                 raise ValueError(
                     f"{self.data_root} was tokenized with {self.manifest['tokenizer']['name']!r}, "
@@ -527,8 +538,44 @@ class DataLoaderLite:
                     f"{p} has {len(a):,} tokens, fewer than one step needs (B*T*num_processes+1 = {need:,}); "
                     "use a smaller B or T"
                 )
+        if self.sampling == "random":  # windows come from every shard at once
+            for i in range(len(self.shards)):
+                self._check_ids(i)
+
+    def _check_manifest(self):
+        "The manifest is the contract: every shard it lists for this split is here, whole, and nothing else is."
+        listed = {s["file"]: s["tokens"] for s in self.manifest["shards"]}
+        stray = [p.name for p in self.shards if p.name not in listed]
+        if stray:
+            raise ValueError(
+                f"{stray[0]} in {self.data_root} is not in its {MANIFEST}: shards from different runs or "
+                "tokenizers are mixed; keep one dataset per directory"
+            )
+        for s in self.manifest["shards"]:
+            if s.get("split") != self.split:
+                continue
+            p = self.data_root / s["file"]
+            if not p.exists():
+                raise ValueError(f"{p} is listed in {MANIFEST} but missing: the dataset is incomplete; copy it again "
+                                 "or write it again (bngpt_prepare ... --overwrite)")
+            if len(TokenShard(p)) != s["tokens"]:
+                raise ValueError(f"{p} holds {len(TokenShard(p)):,} tokens, its {MANIFEST} says {s['tokens']:,}: it "
+                                 "was changed or cut short; write the dataset again (bngpt_prepare ... --overwrite)")
+
+    def _check_ids(self, i):
+        "Every token id of shard `i` is below `vocab_size` (read in chunks: memory stays small)."
+        if i in self._checked:
+            return
+        shard, top = TokenShard(self.shards[i]), 0
+        for a in range(0, len(shard), 1 << 22):
+            top = max(top, int(shard[a : a + (1 << 22)].max()))
+        if top >= self.vocab_size:
+            raise ValueError(f"{shard.path} holds token id {top}, but its tokenizer has {self.vocab_size} ids: "
+                             "the shard is corrupt or from another tokenizer; write the dataset again")
+        self._checked.add(i)
 
     def _load(self, i):
+        self._check_ids(i)  # before a single batch of it is used
         return TokenShard(self.shards[i])
 
     def reset(self):
@@ -596,6 +643,18 @@ def _random_batch(self: DataLoaderLite):
     buf = np.stack([TokenShard(self.shards[s])[o : o + self.T + 1] for s, o in zip(shards, offsets)]).astype(np.int64)
     buf = torch.from_numpy(buf)
     return buf[:, :-1], buf[:, 1:]
+
+# %% ../nbs/00_data.ipynb #1f360f3c
+def data_fingerprint(data_root):
+    "Identity of the dataset in `data_root`, wherever it lies: tokenizer, vocab_size, hash of shard names and lengths."
+    m = read_manifest(data_root)
+    if m is not None:
+        shards, tokenizer, vocab_size = [(s["file"], s["tokens"]) for s in m["shards"]], m["tokenizer"], m["vocab_size"]
+    else:  # raw shards, read as GPT-2 tokens
+        shards = [(p.name, len(TokenShard(p))) for p in sorted(Path(data_root).glob("*.npy"))]
+        tokenizer, vocab_size = {"name": "gpt2"}, 50257
+    digest = hashlib.sha256(json.dumps(shards).encode()).hexdigest()[:16]
+    return {"tokenizer": tokenizer, "vocab_size": vocab_size, "shards": digest}
 
 # %% ../nbs/00_data.ipynb #25c6acfa
 def tinyshakespeare_prep(
