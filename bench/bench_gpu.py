@@ -17,7 +17,7 @@ from buildNanoGPT.train import DDPConfig, TrainingConfig, train_GPT, flops_per_t
 
 
 def random_shards(root, tokens, seed=0):
-    "A train and a val shard of random GPT-2 ids (no manifest: `train_GPT` then assumes GPT-2 tokens)."
+    "A train and a val shard of random GPT-2 ids (no manifest: read with raw_shards=True as GPT-2 tokens)."
     rng = np.random.default_rng(seed)
     for split, n in (("val", 1 << 16), ("train", tokens)):
         np.save(root / shard_name("random", split, 0), rng.integers(0, 50257, n, dtype=np.uint16))
@@ -51,6 +51,7 @@ def main():
                 val_steps=1,
                 sample_every=10**9,
                 checkpoint_every=10**9,
+                raw_shards=True,
                 compile=False if a.no_compile else None,
             )
             t0 = time.perf_counter()

@@ -27,7 +27,7 @@ base = peak_rss_mib()
 t0 = time.perf_counter()
 if arm == "ours":
     from buildNanoGPT.data import DataLoaderLite
-    loader = DataLoaderLite(B, T, 0, 1, "train", root, master_process=False)
+    loader = DataLoaderLite(B, T, 0, 1, "train", root, master_process=False, raw_shards=True)
     total = len(loader.tokens)
     next_batch = loader.next_batch
 else:

@@ -181,12 +181,13 @@ def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=
     loss = total / n
     return {"loss": loss, "perplexity": math.exp(loss), "tokens": n * T}
 
-# %% ../nbs/04_eval.ipynb #089e3445
+# %% ../nbs/04_eval.ipynb #50349e7e
 @cli
 def eval_cli(
     model: str,  # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
     data_root: str = None,  # shards to compute the loss on
     split: str = "val",  # which shards
+    raw_shards: bool = False,  # read shards without a manifest.json as GPT-2 tokens
     steps: int = 20,  # batches of B x T tokens
     B: int = 8,  # sequences per batch
     T: int = None,  # sequence length (default: the model's block_size)
@@ -210,7 +211,8 @@ def eval_cli(
         ddp = DDPConfig(device=device)
         gpt, tok = load_model(model, ddp.device)
         if data_root is not None:
-            loader = DataLoaderLite(B, T or gpt.config.block_size, 0, 1, split, data_root, master_process=False)
+            loader = DataLoaderLite(B, T or gpt.config.block_size, 0, 1, split, data_root, master_process=False,
+                                    tokenizer=tok, raw_shards=raw_shards)  # the model's tokenizer, or an error
             loss = evaluate_loss(gpt, loader, steps, ddp)
             print(json.dumps({"data_root": data_root, "split": split, "loss": loss, "tokens": steps * B * loader.T}))
         if hellaswag_dir is not None:
