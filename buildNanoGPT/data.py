@@ -726,13 +726,13 @@ def hellaswag_val_prep(local_dir="hellaswag", input_path=None):
             f.write(src.read_bytes())
     return dest
 
-# %% ../nbs/00_data.ipynb #e0a3820b
+# %% ../nbs/00_data.ipynb #73c5b0b2
 @cli
 def prepare_cli(
-    dataset: str,  # fineweb-edu, tinyshakespeare, hellaswag, a local txt/jsonl/parquet/csv path, or a hub dataset id
+    dataset: str,  # fineweb-edu, tinyshakespeare, hellaswag, eval-bundle, a local txt/jsonl/parquet/csv path or hub id
     out_dir: str = None,  # output directory (default: per dataset)
     tokenizer: str = "gpt2",  # gpt2, or char (Tiny Shakespeare only)
-    input_path: str = None,  # local copy of Tiny Shakespeare / HellaSwag / FineWeb instead of downloading
+    input_path: str = None,  # local copy of Tiny Shakespeare / HellaSwag / FineWeb / the eval bundle folder
     name: str = None,  # dataset config name for hub datasets (fineweb-edu: sample-10BT)
     shard_size: int = 10**8,  # tokens per shard
     overwrite: bool = False,  # replace shards already in out_dir
@@ -744,6 +744,13 @@ def prepare_cli(
             m = tinyshakespeare_prep(out_dir or "tinyshakespeare", tokenizer, input_path, overwrite)
         elif dataset == "hellaswag":
             print(hellaswag_val_prep(out_dir or "hellaswag", input_path))
+            return
+        elif dataset == "eval-bundle":  # the benchmarks' task files (CORE's), defined with the benchmarks
+            from buildNanoGPT.eval import eval_bundle_prep
+
+            got = eval_bundle_prep(out_dir or "eval_bundle", input_path=input_path)
+            print(f"{len(got['tasks'])} task files in {got['dir']}" + (f"; not in {input_path}: "
+                  f"{', '.join(got['missing'])}" if got["missing"] else ""))
             return
         elif dataset == "fineweb-edu":
             out = out_dir or "edu_fineweb10B"
