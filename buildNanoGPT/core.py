@@ -63,8 +63,8 @@ def cli_errors(prog):
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(1)
 
-# %% ../nbs/00_core.ipynb #eb586b61
-LOG_STREAMS = ("train", "val", "hella")  # what a run measures: training loss, validation loss, HellaSwag acc_norm
+# %% ../nbs/00_core.ipynb #5f5cbb16
+LOG_STREAMS = ("train", "val", "hella", "core")  # training loss, validation loss, HellaSwag acc_norm, CORE
 _LOG_DECIMALS = {"train": 6}  # the reference writes the training loss with 6 decimals, the rest with 4
 
 

@@ -19,8 +19,8 @@ __all__ = ['CORE_TASKS', 'TASKS', 'ITEM_FIELDS', 'OPTIONAL_FIELDS', 'EVAL_BUNDLE
            'evaluate_loss', 'iterate_examples', 'render_example', 'ending_losses', 'pack_example', 'packed_span_losses',
            'hellaswag_losses', 'hellaswag_eval', 'text_perplexity', 'ICLTask', 'load_task_items', 'fewshot_indices',
            'render_prompts', 'item_tokens', 'decide', 'span_scores', 'task_prompt_tokens', 'evaluate_task_simple',
-           'pack_item', 'evaluate_task', 'centered', 'core_score', 'run_benchmarks', 'report_table', 'eval_bundle_prep',
-           'eval_cli']
+           'pack_item', 'evaluate_task', 'centered', 'core_score', 'bundle_tasks', 'run_benchmarks', 'report_table',
+           'eval_bundle_prep', 'eval_cli']
 
 # %% ../nbs/04_eval.ipynb #82e135ca
 @torch.no_grad()
@@ -410,7 +410,7 @@ def core_score(accuracies):
     value = sum(centered(accuracies[t.label], t.baseline) for t in present) / len(present)
     return ("CORE" if len(present) == len(CORE_TASKS) else f"CORE[{len(present)}/{len(CORE_TASKS)}]"), value
 
-# %% ../nbs/04_eval.ipynb #1ab129db
+# %% ../nbs/04_eval.ipynb #0e1ae661
 EVAL_BUNDLE = "eval_bundle"  # where eval_bundle_prep puts the task files, and where evaluation looks by default
 
 
@@ -422,27 +422,32 @@ def _chosen_tasks(tasks):
     return [TASKS[l] for l in labels]
 
 
+def bundle_tasks(eval_bundle, tasks=None):
+    "`(present, missing)`: the tasks among `tasks` whose files are in `eval_bundle`, and the labels of the others."
+    chosen = _chosen_tasks(tasks)
+    present = [t for t in chosen if (Path(eval_bundle) / t.file).exists()]
+    if not present:
+        raise FileNotFoundError(f"none of the tasks' files is in {eval_bundle}: fetch them with `bngpt_prepare "
+                                f"eval-bundle --out_dir {eval_bundle}` (or eval_bundle_prep())")
+    return present, [t.label for t in chosen if t not in present]
+
+
 def run_benchmarks(model, ddp_cf, eval_bundle=EVAL_BUNDLE, tasks=None, max_per_task=None, enc="gpt2",
                    precision="auto"):
     "Evaluate `tasks` (labels; default CORE's) from `eval_bundle`: per-task figures, per-item results, the aggregate."
     enc = get_tokenizer(enc)
     if enc.eot_token is None:
         raise ValueError(f"the benchmarks start every prompt with <|endoftext|>, which tokenizer {enc.name!r} lacks")
-    report = {"tasks": {}, "items": {}, "missing": []}
-    for task in _chosen_tasks(tasks):
+    present, missing = bundle_tasks(eval_bundle, tasks)
+    report = {"tasks": {}, "items": {}, "missing": missing}
+    for task in present:
         path = Path(eval_bundle) / task.file
-        if not path.exists():
-            report["missing"].append(task.label)
-            continue
         t0 = time.perf_counter()
         res = evaluate_task(model, task, load_task_items(path, task.type), ddp_cf, enc, max_per_task, precision)
         acc = sum(r["correct"] for r in res) / len(res)
         report["tasks"][task.label] = {"n": len(res), "accuracy": acc, "centered": centered(acc, task.baseline),
                                        "seconds": time.perf_counter() - t0}
         report["items"][task.label] = res
-    if not report["tasks"]:
-        raise FileNotFoundError(f"none of the tasks' files is in {eval_bundle}: fetch them with `bngpt_prepare "
-                                f"eval-bundle --out_dir {eval_bundle}` (or eval_bundle_prep())")
     if any(t.label in report["tasks"] for t in CORE_TASKS):
         name, value = core_score({k: v["accuracy"] for k, v in report["tasks"].items()})
         report["core"] = {"name": name, "value": value}

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from .core import LOG_STREAMS, cli, cli_errors, parse_log_line
 
 # %% auto #0
-__all__ = ['LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 'read_log', 'plot_log', 'plot_cli']
+__all__ = ['LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 'CORE_BASELINE', 'read_log', 'plot_log', 'plot_cli']
 
 # %% ../nbs/03_viz.ipynb #0671b935
 def read_log(path):
@@ -37,7 +37,7 @@ def read_log(path):
     df = pd.DataFrame(rows, columns=["step", "stream", "value"])
     return df.drop_duplicates(["step", "stream"], keep="last").sort_values(["stream", "step"]).reset_index(drop=True)
 
-# %% ../nbs/03_viz.ipynb #3a14425a
+# %% ../nbs/03_viz.ipynb #1c96921e
 LOSS_BASELINE = {"124M": 3.2924}  # GPT-2 124M on FineWeb-Edu val
 HELLA2_BASELINE = {"124M": 0.294463, "350M": 0.375224, "774M": 0.431986, "1558M": 0.488946}  # GPT-2 checkpoints
 HELLA3_BASELINE = {"124M": 0.337, "350M": 0.436, "774M": 0.510, "1558M": 0.547}  # GPT-3 paper
@@ -51,52 +51,62 @@ def _runs(log_file):
     return {"": read_log(log_file)}
 
 
+CORE_BASELINE = {"124M": 0.1139, "350M": 0.1849, "1558M": 0.2565}  # GPT-2 checkpoints' CORE, as nanochat reports
+
+
+def _panels(runs):
+    "The panels a set of logs needs: the loss always, HellaSwag and CORE when some log has them."
+    return ["loss"] + [k for k in ("hella", "core") if any((df.stream == k).any() for df in runs.values())]
+
+
+def _baselines(ax, panel, sz):
+    if panel == "loss" and sz in LOSS_BASELINE:
+        ax.axhline(LOSS_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint val loss")
+    if panel == "hella" and sz in HELLA2_BASELINE:
+        ax.axhline(HELLA2_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint")
+    if panel == "hella" and sz in HELLA3_BASELINE:
+        ax.axhline(HELLA3_BASELINE[sz], color="g", linestyle="--", label=f"OpenAI GPT-3 ({sz}) checkpoint")
+    if panel == "core":  # the yardstick of nanochat's leaderboard: every GPT-2 size
+        for (size, v), c in zip(CORE_BASELINE.items(), ("r", "g", "b")):
+            ax.axhline(v, color=c, linestyle="--", label=f"OpenAI GPT-2 ({size}) CORE")
+
+
 def plot_log(log_file="log/log.txt", sz="124M", smooth=None, save=None, show=True, figsize=(16, 6)):
-    "Plot train/val loss and HellaSwag accuracy of one or several logs; prints and returns `(fig, summary)`."
+    "Plot the losses, HellaSwag and CORE of one or several logs; prints and returns `(fig, summary)`."
     runs = _runs(log_file)
-    has_hella = any((df.stream == "hella").any() for df in runs.values())
-    fig, axes = plt.subplots(
-        1, 2 if has_hella else 1, figsize=figsize if has_hella else (figsize[0] / 2, figsize[1]), squeeze=False
-    )
-    ax1 = axes[0, 0]
+    panels = _panels(runs)
+    width = figsize[0] * len(panels) / 2 if len(panels) < 3 else figsize[0] * 1.4
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, figsize[1]), squeeze=False)
+    ax = dict(zip(panels, axes[0]))
     summary = {}
     for label, df in runs.items():
         s = {k: df[df.stream == k].set_index("step").value for k in LOG_STREAMS}
         prefix = f"{label} " if label else ""
         train = s["train"].rolling(smooth, min_periods=1).mean() if smooth else s["train"]
         if len(train):
-            ax1.plot(train.index, train.values, label=f"{prefix}train loss")
+            ax["loss"].plot(train.index, train.values, label=f"{prefix}train loss")
         if len(s["val"]):
-            ax1.plot(s["val"].index, s["val"].values, label=f"{prefix}val loss")
-        if len(s["hella"]):
-            axes[0, 1].plot(s["hella"].index, s["hella"].values, label=f"{prefix}HellaSwag acc")
+            ax["loss"].plot(s["val"].index, s["val"].values, label=f"{prefix}val loss")
+        for k, name in (("hella", "HellaSwag acc"), ("core", "CORE")):
+            if len(s[k]):
+                ax[k].plot(s[k].index, s[k].values, label=f"{prefix}{name}")
         summary[label] = {
             "min_train_loss": s["train"].min() if len(s["train"]) else None,
             "min_val_loss": s["val"].min() if len(s["val"]) else None,
             "max_hella": s["hella"].max() if len(s["hella"]) else None,
+            "max_core": s["core"].max() if len(s["core"]) else None,
         }
-        for name, key in (
-            ("Min Train Loss", "min_train_loss"),
-            ("Min Validation Loss", "min_val_loss"),
-            ("Max Hellaswag eval", "max_hella"),
-        ):
+        for name, key in (("Min Train Loss", "min_train_loss"), ("Min Validation Loss", "min_val_loss"),
+                          ("Max Hellaswag eval", "max_hella"), ("Max CORE", "max_core")):
             if summary[label][key] is not None:
                 print(f"{prefix}{name}: {summary[label][key]}")
-    if sz in LOSS_BASELINE:
-        ax1.axhline(LOSS_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint val loss")
-    ax1.set_xlabel("steps")
-    ax1.set_yscale("log")
-    ax1.legend()
-    ax1.set_title("Loss")
-    if has_hella:
-        ax2 = axes[0, 1]
-        if sz in HELLA2_BASELINE:
-            ax2.axhline(HELLA2_BASELINE[sz], color="r", linestyle="--", label=f"OpenAI GPT-2 ({sz}) checkpoint")
-        if sz in HELLA3_BASELINE:
-            ax2.axhline(HELLA3_BASELINE[sz], color="g", linestyle="--", label=f"OpenAI GPT-3 ({sz}) checkpoint")
-        ax2.set_xlabel("steps")
-        ax2.legend()
-        ax2.set_title("HellaSwag eval")
+    for panel, title in (("loss", "Loss"), ("hella", "HellaSwag eval"), ("core", "CORE")):
+        if panel in ax:
+            _baselines(ax[panel], panel, sz)
+            ax[panel].set_xlabel("steps")
+            ax[panel].legend()
+            ax[panel].set_title(title)
+    ax["loss"].set_yscale("log")
     fig.tight_layout()
     if save is not None:
         Path(save).parent.mkdir(parents=True, exist_ok=True)
