@@ -550,7 +550,7 @@ def gauntlet_scores(accuracies):
     return {"categories": categories, "name": "core_average" if complete else "core_average (partial)",
             "value": average}
 
-# %% ../nbs/04_eval.ipynb #17bf7d81
+# %% ../nbs/04_eval.ipynb #4c6f3c52
 EVAL_BUNDLE = "eval_bundle"  # where eval_bundle_prep puts the task files, and where evaluation looks by default
 
 
@@ -561,7 +561,9 @@ def _chosen_tasks(tasks, suite="core"):
     labels = [t.strip() for t in tasks.split(",")] if isinstance(tasks, str) else list(tasks or table)
     unknown = [l for l in labels if l not in table]
     if unknown:
-        raise ValueError(f"unknown {suite} task {unknown[0]!r}; the tasks are {', '.join(table)}")
+        other = [name for name, t in SUITES.items() if unknown[0] in t]
+        hint = f" ({unknown[0]} is a {other[0]} task: --{other[0]}, suite={other[0]!r})" if other else ""
+        raise ValueError(f"unknown {suite} task {unknown[0]!r}{hint}; the tasks are {', '.join(table)}")
     return [table[l] for l in labels]
 
 
