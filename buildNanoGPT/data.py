@@ -13,11 +13,12 @@ from fastcore.basics import patch
 from .core import atomic_write, cli, cli_errors
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'CHAT_TOKENS', 'MANIFEST', 'HELLASWAG_URL', 'file_sha256',
-           'download_file', 'cache_dir', 'find_data', 'find_docs', 'CharTokenizer', 'get_tokenizer', 'tokenizer_spec',
-           'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name', 'list_shards', 'read_manifest',
-           'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard', 'DataLoaderLite', 'data_fingerprint',
-           'tinyshakespeare_prep', 'edu_fineweb10B_prep', 'hellaswag_val_prep', 'prepare_cli']
+__all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'CHAT_TOKENS', 'MANIFEST', 'MASK_SUFFIX', 'HELLASWAG_URL',
+           'file_sha256', 'download_file', 'cache_dir', 'find_data', 'find_docs', 'CharTokenizer', 'get_tokenizer',
+           'tokenizer_spec', 'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name', 'list_shards',
+           'read_manifest', 'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard', 'DataLoaderLite',
+           'data_fingerprint', 'write_masked_shards', 'tinyshakespeare_prep', 'edu_fineweb10B_prep',
+           'hellaswag_val_prep', 'prepare_cli']
 
 # %% ../nbs/00_data.ipynb #6f1d2dcc
 def file_sha256(path):
@@ -222,8 +223,9 @@ def tokenize(doc, enc=None):
     check_uint16(enc)
     return tokenize_texts([doc["text"] if isinstance(doc, dict) else doc], enc)
 
-# %% ../nbs/00_data.ipynb #c4832254
+# %% ../nbs/00_data.ipynb #93190250
 MANIFEST = "manifest.json"
+MASK_SUFFIX = ".mask.npy"  # beside a shard of masked data: 1 where the token is a target the loss counts
 
 
 def shard_name(prefix, split, idx):
@@ -234,7 +236,8 @@ def shard_name(prefix, split, idx):
 def list_shards(data_root, split):
     "The shard files of `split` in `data_root`, in order."
     root = Path(data_root)
-    shards = sorted(p for p in root.glob("*.npy") if f"_{split}_" in p.name) if root.is_dir() else []
+    found = root.glob("*.npy") if root.is_dir() else []
+    shards = sorted(p for p in found if f"_{split}_" in p.name and not p.name.endswith(MASK_SUFFIX))
     if not shards:
         raise ValueError(f"no shards matching {split!r} in {root}: prepare the data first, e.g. `bngpt_prepare "
                          f"tinyshakespeare --out_dir {root}` (or tinyshakespeare_prep(), edu_fineweb10B_prep(), "
@@ -319,19 +322,22 @@ def load_docs(source, name=None, split="train", streaming=True, sample_by="parag
 
     return load_dataset(str(source), name=name, split=split, streaming=streaming)
 
-# %% ../nbs/00_data.ipynb #c2ccd958
+# %% ../nbs/00_data.ipynb #ee049e50
 class ShardWriter:
     "Packs token arrays into `shard_size`-token `uint16` shards in `out_dir`; shard 0 is `val` unless `split` is given."
 
-    def __init__(self, out_dir, prefix, shard_size, split=None):
+    def __init__(self, out_dir, prefix, shard_size, split=None, masked=False):
         self.out_dir, self.prefix, self.split = Path(out_dir), prefix, split
         self.buf = np.empty(int(shard_size), dtype=np.uint16)
+        self.mask = np.empty(int(shard_size), dtype=np.uint8) if masked else None  # masked data: a mask per token
         self.n, self.shards = 0, []
 
-    def add(self, toks):
+    def add(self, toks, mask=None):
         while len(toks):
             k = min(len(toks), len(self.buf) - self.n)
             self.buf[self.n : self.n + k] = toks[:k]
+            if self.mask is not None:
+                self.mask[self.n : self.n + k], mask = mask[:k], mask[k:]
             self.n, toks = self.n + k, toks[k:]
             if self.n == len(self.buf):
                 self.flush()
@@ -346,6 +352,10 @@ class ShardWriter:
         with atomic_write(self.out_dir / name) as f:
             np.save(f, self.buf[: self.n])
         self.shards.append({"file": name, "split": split, "tokens": int(self.n)})
+        if self.mask is not None:
+            self.shards[-1]["mask"] = name.removesuffix(".npy") + MASK_SUFFIX
+            with atomic_write(self.out_dir / self.shards[-1]["mask"]) as f:
+                np.save(f, self.mask[: self.n])
         self.n = 0
 
 # %% ../nbs/00_data.ipynb #4075e0da
@@ -380,7 +390,7 @@ def _tokenize_stream(docs, enc, pool, n_threads, text_key, max_chars=1 << 20):
     if pending:
         yield [f.result() for f in pending[0]], *pending[1:]
 
-# %% ../nbs/00_data.ipynb #55562857
+# %% ../nbs/00_data.ipynb #d67f51a9
 def _prepare_out_dir(out_dir, overwrite):
     "Create `out_dir` (returns whether it was new), check it is writable and holds no other run's shards."
     out_dir, existed = Path(out_dir), Path(out_dir).exists()
@@ -444,28 +454,41 @@ def write_shards(
                 w.flush()
         if n_chars == 0:
             raise ValueError(f"the input{' ' + source if source else ''} has no text: nothing to write")
-        manifest = {
-            "format": "buildNanoGPT shards",
-            "version": 1,
-            "tokenizer": tokenizer_spec(enc),
-            "vocab_size": enc.n_vocab,
-            "eot_token": enc.eot_token,
-            "dtype": "uint16",
-            "shard_size": int(shard_size),
-            "source": source,
-            "num_docs": n_docs,
-            "num_tokens": n_tokens,
-            "shards": [s for w in writers for s in w.shards],
-        }
-        with atomic_write(out_dir / MANIFEST, "w") as f:
-            json.dump(manifest, f, indent=1)
+        return _write_manifest(out_dir, enc, shard_size, source, n_docs, n_tokens, writers)
     except BaseException:
-        for s in (s for w in writers for s in w.shards):
-            (out_dir / s["file"]).unlink(missing_ok=True)
-        if created and not any(out_dir.iterdir()):
-            out_dir.rmdir()
+        _remove_written(out_dir, writers, created)
         raise
+
+
+def _write_manifest(out_dir, enc, shard_size, source, n_docs, n_tokens, writers, **extra):
+    "Write (atomically) and return the manifest of the shards that `writers` wrote."
+    manifest = {
+        "format": "buildNanoGPT shards",
+        "version": 1,
+        "tokenizer": tokenizer_spec(enc),
+        "vocab_size": enc.n_vocab,
+        "eot_token": enc.eot_token,
+        "dtype": "uint16",
+        "shard_size": int(shard_size),
+        "source": source,
+        "num_docs": n_docs,
+        "num_tokens": n_tokens,
+        **extra,
+        "shards": [s for w in writers for s in w.shards],
+    }
+    with atomic_write(Path(out_dir) / MANIFEST, "w") as f:
+        json.dump(manifest, f, indent=1)
     return manifest
+
+
+def _remove_written(out_dir, writers, created):
+    "Undo a write that failed: the shards (and masks) written so far, and `out_dir` if this write created it."
+    for s in (s for w in writers for s in w.shards):
+        for k in ("file", "mask"):
+            if k in s:
+                (out_dir / s[k]).unlink(missing_ok=True)
+    if created and not any(out_dir.iterdir()):
+        out_dir.rmdir()
 
 # %% ../nbs/00_data.ipynb #dd0a72f2
 class TokenShard:
@@ -491,7 +514,7 @@ class TokenShard:
             self.path, dtype=self.dtype, count=max(0, stop - start), offset=self.offset + start * self.dtype.itemsize
         )
 
-# %% ../nbs/00_data.ipynb #c0115d1b
+# %% ../nbs/00_data.ipynb #ed903e63
 class DataLoaderLite:
     "Batches `(x, y)` of shape `(B, T)` from the shards of `split` in `data_root`, for rank `process_rank` of N."
 
@@ -527,6 +550,10 @@ class DataLoaderLite:
                              "that they are all there: write it with bngpt_prepare / write_shards, or pass "
                              "raw_shards=True (--raw_shards) to read them as GPT-2 tokens")
         self.vocab_size = self.manifest["vocab_size"] if self.manifest else 50257  # raw shards: GPT-2's ids
+        listed = {s["file"]: s for s in self.manifest["shards"]} if self.manifest else {}
+        # masked data (conversations): per shard, the file of its mask; targets the mask rules out become -100
+        self.masks = [self.data_root / listed[p.name]["mask"] for p in self.shards if "mask" in listed.get(p.name, {})]
+        self.masked = bool(self.masks)
         self._checked = set()  # shards whose token ids were checked against vocab_size
         self._check(tokenizer)
         if master_process:
@@ -575,6 +602,10 @@ class DataLoaderLite:
             if len(TokenShard(p)) != s["tokens"]:
                 raise ValueError(f"{p} holds {len(TokenShard(p)):,} tokens, its {MANIFEST} says {s['tokens']:,}: it "
                                  "was changed or cut short; write the dataset again (bngpt_prepare ... --overwrite)")
+            m = self.data_root / s["mask"] if "mask" in s else None
+            if m is not None and not (m.exists() and len(TokenShard(m)) == s["tokens"]):
+                raise ValueError(f"{m}, the loss mask of {p.name}, is missing or of another length: write the "
+                                 "dataset again")
 
     def _check_ids(self, i):
         "Every token id of shard `i` is below `vocab_size` (read in chunks: memory stays small)."
@@ -592,6 +623,15 @@ class DataLoaderLite:
         self._check_ids(i)  # before a single batch of it is used
         return TokenShard(self.shards[i])
 
+    def _masked(self, y, shard, start):
+        "Targets `y` (tokens `start`... of `shard`) with -100 where the shard's mask rules them out (masked data)."
+        if not self.masked:
+            return y
+        import torch
+
+        keep = TokenShard(self.masks[shard])[start : start + len(y)]
+        return y.masked_fill(torch.from_numpy(keep == 0), -100)
+
     def reset(self):
         "Back to the first batch: the start of the first shard, or the first of the seeded random windows."
         self.current_shard, self.tokens = 0, self._load(0)
@@ -605,7 +645,7 @@ class DataLoaderLite:
             return self._random_batch()
         B, T, n = self.B, self.T, self.num_processes
         buf = torch.from_numpy(self.tokens[self.current_position : self.current_position + B * T + 1].astype(np.int64))
-        x, y = buf[:-1].view(B, T), buf[1:].view(B, T)
+        x, y = buf[:-1].view(B, T), self._masked(buf[1:], self.current_shard, self.current_position + 1).view(B, T)
         self.current_position += B * T * n
         step_start = self.current_position - B * T * self.process_rank  # rank 0's window: the same on every rank
         if step_start + B * T * n + 1 > len(self.tokens):
@@ -643,7 +683,7 @@ class DataLoaderLite:
         if "rng" in sd:
             self.rng.bit_generator.state = sd["rng"]
 
-# %% ../nbs/00_data.ipynb #d7b88ea0
+# %% ../nbs/00_data.ipynb #7a42ad17
 @patch
 def _random_batch(self: DataLoaderLite):
     "B windows of T+1 tokens, each from a random place in the split's shards."
@@ -656,7 +696,10 @@ def _random_batch(self: DataLoaderLite):
     offsets = starts - np.concatenate([[0], self._window_ends])[shards]
     buf = np.stack([TokenShard(self.shards[s])[o : o + self.T + 1] for s, o in zip(shards, offsets)]).astype(np.int64)
     buf = torch.from_numpy(buf)
-    return buf[:, :-1], buf[:, 1:]
+    y = buf[:, 1:]
+    if self.masked:
+        y = torch.stack([self._masked(y[b], s, o + 1) for b, (s, o) in enumerate(zip(shards, offsets))])
+    return buf[:, :-1], y
 
 # %% ../nbs/00_data.ipynb #1f360f3c
 def data_fingerprint(data_root):
@@ -669,6 +712,32 @@ def data_fingerprint(data_root):
         tokenizer, vocab_size = {"name": "gpt2"}, 50257
     digest = hashlib.sha256(json.dumps(shards).encode()).hexdigest()[:16]
     return {"tokenizer": tokenizer, "vocab_size": vocab_size, "shards": digest}
+
+# %% ../nbs/00_data.ipynb #b19baeb5
+def write_masked_shards(examples, out_dir, prefix="masked", tokenizer="gpt2", shard_size=10**8, overwrite=False,
+                        source=None):
+    "Write tokenized `(ids, mask)` examples (`{split: examples}`) as shards with their masks; returns the manifest."
+    enc = get_tokenizer(tokenizer)
+    check_uint16(enc)
+    out_dir = Path(out_dir)
+    created = _prepare_out_dir(out_dir, overwrite)
+    writers, n_docs, n_tokens = [], 0, 0
+    try:
+        for split, split_examples in examples.items():
+            writers.append(w := ShardWriter(out_dir, prefix, shard_size, split, masked=True))
+            for ids, mask in split_examples:
+                if len(ids) != len(mask):
+                    raise ValueError(f"example {n_docs}: {len(ids)} token ids but {len(mask)} mask values")
+                w.add(np.asarray(ids, dtype=np.uint16), np.asarray(mask, dtype=np.uint8))
+                n_docs, n_tokens = n_docs + 1, n_tokens + len(ids)
+            w.flush()
+        if n_tokens == 0:
+            raise ValueError("no examples: nothing to write")
+        return _write_manifest(out_dir, enc, shard_size, source, n_docs, n_tokens, writers,
+                               mask="per shard, a uint8 file (its 'mask'): 1 where the token is a target of the loss")
+    except BaseException:
+        _remove_written(out_dir, writers, created)
+        raise
 
 # %% ../nbs/00_data.ipynb #25c6acfa
 def tinyshakespeare_prep(
