@@ -8,7 +8,7 @@ import os, sys, io, argparse, contextlib, dataclasses, inspect, tokenize, typing
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'log_line', 'parse_log_line', 'append_line',
+__all__ = ['LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'key_values', 'log_line', 'parse_log_line', 'append_line',
            'cut_partial_line', 'truncate_log', 'arg_comments', 'cli']
 
 # %% ../nbs/00_core.ipynb #e025b9c4
@@ -62,6 +62,23 @@ def cli_errors(prog):
     except (ValueError, OSError, KeyError, FloatingPointError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(1)
+
+# %% ../nbs/00_core.ipynb #f1d8afb6
+def key_values(text, convert=str):
+    "`{'a': 1, 'b': 2}` from `'a=1,b=2'` (values through `convert`); None stays None."
+    if text is None:
+        return None
+    out = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = pair.partition("=")
+        try:
+            if not (sep and key.strip()):
+                raise ValueError
+            out[key.strip()] = convert(value.strip())
+        except ValueError:
+            kind = getattr(convert, "__name__", "text")
+            raise ValueError(f"{pair!r} is not name=value (of {kind}), in {text!r}") from None
+    return out
 
 # %% ../nbs/00_core.ipynb #5f5cbb16
 LOG_STREAMS = ("train", "val", "hella", "core")  # training loss, validation loss, HellaSwag acc_norm, CORE
