@@ -25,10 +25,10 @@ def __getattr__(
 
 # %% auto #0
 __all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'padded_vocab_size', 'unpadded_vocab_size', 'CausalSelfAttention', 'MLP', 'Block',
-           'GPT', 'KVCache', 'sample_next', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'unwrap',
-           'export', 'linear_cross_entropy']
+           'GPT', 'KVCache', 'sample_next', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'grow_vocab',
+           'unwrap', 'export', 'linear_cross_entropy']
 
-# %% ../nbs/01_model.ipynb #bbc897ed
+# %% ../nbs/01_model.ipynb #fbf2a2fd
 PRESETS = {
     "gpt2": dict(n_layer=12, n_head=12, n_embd=768),  # 124M
     "gpt2-medium": dict(n_layer=24, n_head=16, n_embd=1024),  # 350M
@@ -74,8 +74,8 @@ class GPTConfig:
 
 
 def padded_vocab_size(n):
-    "GPT-2's 50257 padded to 50304, a multiple of 128 (faster matmuls on GPUs); other vocabularies as they are."
-    return 50304 if n == 50257 else n
+    "GPT-2's 50257 ids (50259 with the chat tokens) padded to 50304, a multiple of 128 (faster matmuls on GPUs)."
+    return 50304 if 50257 <= n <= 50304 else n  # other vocabularies (characters) as they are
 
 
 def unpadded_vocab_size(n):
@@ -386,6 +386,22 @@ def from_pretrained(cls: GPT, name_or_path, revision=None):
         raise FileNotFoundError(f"{d} has no config.json")
     model = cls(config_from_hf(json.loads((d / "config.json").read_text())))
     return load_hf_state_dict(model, _read_weights(d))
+
+# %% ../nbs/01_model.ipynb #fc106593
+@torch.no_grad()
+def grow_vocab(model, vocab_size):
+    "`model` with its (tied) embedding and output rows grown to `vocab_size`; the old rows unchanged."
+    old = model.transformer.wte.weight
+    if vocab_size <= old.size(0):
+        return model
+    wte = nn.Embedding(vocab_size, old.size(1), device=old.device, dtype=old.dtype)
+    torch.nn.init.normal_(wte.weight, mean=0.0, std=0.02)
+    wte.weight[: old.size(0)] = old
+    model.transformer.wte = wte
+    model.lm_head = nn.Linear(old.size(1), vocab_size, bias=False, device=old.device, dtype=old.dtype)
+    model.lm_head.weight = model.transformer.wte.weight  # tied, as in GPT.__init__
+    model.config.vocab_size = vocab_size
+    return model
 
 # %% ../nbs/01_model.ipynb #306f58d3
 def unwrap(model):
