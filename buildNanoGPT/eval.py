@@ -551,7 +551,7 @@ def gauntlet_scores(accuracies):
     return {"categories": categories, "name": "core_average" if complete else "core_average (partial)",
             "value": average}
 
-# %% ../nbs/04_eval.ipynb #4c6f3c52
+# %% ../nbs/04_eval.ipynb #da216df5
 EVAL_BUNDLE = "eval_bundle"  # where eval_bundle_prep puts the task files, and where evaluation looks by default
 
 
@@ -579,14 +579,14 @@ def bundle_tasks(eval_bundle, tasks=None, suite="core"):
 
 
 def run_benchmarks(model, ddp_cf, eval_bundle=EVAL_BUNDLE, tasks=None, max_per_task=None, enc="gpt2",
-                   precision="auto", suite="core"):
+                   precision="auto", suite="core", progress=False):
     "Evaluate `tasks` (labels; default all) of `suite` (core, gauntlet) from `eval_bundle`: figures, items, aggregate."
     enc = get_tokenizer(enc)
     if enc.eot_token is None:
         raise ValueError(f"the benchmarks start every prompt with <|endoftext|>, which tokenizer {enc.name!r} lacks")
     present, missing = bundle_tasks(eval_bundle, tasks, suite)
     report = {"tasks": {}, "items": {}, "missing": missing}
-    for task in present:
+    for task in tqdm(present, desc=f"{suite} tasks", unit=" task", disable=not (progress and ddp_cf.master_process)):
         path = Path(eval_bundle) / task.file
         t0 = time.perf_counter()
         items = load_task_items(path, task.type)
@@ -744,7 +744,7 @@ def chat_eval(model, ddp_cf, eval_bundle=EVAL_BUNDLE, max_per_task=None, max_new
         raise FileNotFoundError(f"no ARC or GSM8K file in {eval_bundle}: bngpt_prepare eval-bundle")
     return out
 
-# %% ../nbs/04_eval.ipynb #1f639d06
+# %% ../nbs/04_eval.ipynb #49156e56
 @cli
 def eval_cli(
     model: str,  # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
@@ -804,7 +804,8 @@ def eval_cli(
                         print(json.dumps({"chat": label, **r}))
             if core or gauntlet or tasks is not None:
                 suite = "gauntlet" if gauntlet else "core"  # --tasks alone: with CORE's settings
-                rep = run_benchmarks(gpt, ddp, eval_bundle, tasks, max_per_task, get_tokenizer(tok), suite=suite)
+                rep = run_benchmarks(gpt, ddp, eval_bundle, tasks, max_per_task, get_tokenizer(tok), suite=suite,
+                                     progress=True)  # a progress bar on stderr, one step per task
                 if ddp.master_process:
                     print("\n".join(report_table(rep)))
                     if out is not None:

@@ -578,7 +578,7 @@ def step_line(step, loss, lr, norm, dt, tokens, mfu=None):
     return (f"step {step:5d} | loss {loss:.6f} | lr {lr:.4e} | norm {norm:.4f} | dt {dt * 1000:.2f}ms | "
             f"tok/sec {tokens / dt:.2f}{mfu}")
 
-# %% ../nbs/02_train.ipynb #745cdb7a
+# %% ../nbs/02_train.ipynb #e65f9b66
 @dataclass
 class Run:
     "What a training run works with (built by `setup_run`)."
@@ -673,12 +673,13 @@ def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_change
     if ckpt is not None:
         check_resume(ckpt, cf, data, allow_changes)
     model, raw = _model_for(ddp_cf, cf, model, data["vocab_size"], config_overrides)
-    hella = cf.hellaswag_dir is not None and data["tokenizer"]["name"] == "gpt2"
+    gpt2_text = data["tokenizer"]["name"] in ("gpt2", "gpt2-chat")  # the chat tokenizer reads text as GPT-2 does
+    hella = cf.hellaswag_dir is not None and gpt2_text
     if hella and not (Path(cf.hellaswag_dir) / "hellaswag_val.jsonl").exists():
         raise FileNotFoundError(f"{cf.hellaswag_dir}/hellaswag_val.jsonl not found: run `bngpt_prepare hellaswag "
                                 f"--out_dir {cf.hellaswag_dir}` first, or set hellaswag_dir=None")
     if cf.core_every is not None:  # fail now, not at the first measurement
-        if data["tokenizer"]["name"] != "gpt2":
+        if not gpt2_text:
             raise ValueError("core_every: the benchmarks are text read with GPT-2's tokenizer; this run's data is "
                              f"{data['tokenizer']['name']} tokens (set core_every=None)")
         bundle_tasks(cf.eval_bundle, cf.core_tasks)
