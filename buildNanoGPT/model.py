@@ -207,7 +207,7 @@ def configure_optimizers(self: GPT, weight_decay, learning_rate, device_type, be
     fused = {"fused": True} if use_fused else {}
     return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=1e-8, **fused)
 
-# %% ../nbs/01_model.ipynb #fee480d0
+# %% ../nbs/01_model.ipynb #300e2c56
 class KVCache:
     "Keys and values of the positions processed so far, for one attention layer, with room for `size` positions."
 
@@ -246,8 +246,9 @@ def sample_next(logits, temperature=1.0, top_k=None, top_p=None, generator=None)
 
 @patch
 @torch.no_grad()
-def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None):
-    "Continue `idx` `(B, T)` by `max_new_tokens` tokens, with a key/value cache."
+def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None,
+             vocab_size=None):
+    "Continue `idx` `(B, T)` by `max_new_tokens` tokens, with a key/value cache (only ids below `vocab_size`)."
     was_training, bs = self.training, self.config.block_size
     self.eval()
     done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
@@ -259,7 +260,8 @@ def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=
                 h = self.hidden_states(idx[:, -bs:], caches)
             else:
                 h = self.hidden_states(idx[:, -1:], caches)
-            nxt = sample_next(self.lm_head(h[:, -1, :]), temperature, top_k, top_p, generator)
+            logits = self.lm_head(h[:, -1, :])[:, :vocab_size]  # the padding rows are no tokenizer's ids
+            nxt = sample_next(logits, temperature, top_k, top_p, generator)
             if eos is not None:
                 nxt = nxt.masked_fill(done[:, None], eos)
                 done |= nxt[:, 0] == eos

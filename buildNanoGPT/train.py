@@ -289,7 +289,7 @@ def create_model(ddp_cf, model="gpt2", vocab_size=50304, init_from=None, compile
         model = DDP(model, device_ids=[ddp_cf.local_rank] if ddp_cf.device_type == "cuda" else None)
     return model, raw
 
-# %% ../nbs/02_train.ipynb #037e65a2
+# %% ../nbs/02_train.ipynb #cb99e103
 def generate_text(model, enc, ddp_cf, prompt="Hello, I'm a language model,", num_return_sequences=4, max_length=32,
                   top_k=50, seed=42, verbose=True, temperature=1.0, top_p=None):
     "Sample `num_return_sequences` continuations of `prompt` up to `max_length` tokens; prints them as the reference."
@@ -300,7 +300,8 @@ def generate_text(model, enc, ddp_cf, prompt="Hello, I'm a language model,", num
     idx = tokens.unsqueeze(0).repeat(num_return_sequences, 1)
     gen = torch.Generator(device=ddp_cf.device).manual_seed(seed + ddp_cf.rank)
     new = max(0, max_length - idx.size(1))
-    out = raw.generate(idx, new, temperature=temperature, top_k=top_k, top_p=top_p, generator=gen)
+    out = raw.generate(idx, new, temperature=temperature, top_k=top_k, top_p=top_p, generator=gen,
+                       vocab_size=enc.n_vocab)
     texts = [enc.decode(row.tolist()) for row in out]
     if verbose:
         for i, t in enumerate(texts):
