@@ -11,10 +11,10 @@ from .data import CHAT_TOKENS, get_tokenizer, load_docs, write_masked_shards
 from .model import KVCache, sample_next, unwrap
 
 # %% auto #0
-__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'check_conversation', 'render_conversation',
-           'render_prompt', 'write_conversations', 'smoltalk_conversation', 'mc_question', 'mmlu_conversation',
-           'gsm8k_conversation', 'load_task_conversations', 'task_mixture', 'prepare_mixture', 'fit_conversation',
-           'stream_reply', 'ChatSession', 'chat_cli']
+__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'CHAT_PAGE', 'check_conversation',
+           'render_conversation', 'render_prompt', 'write_conversations', 'smoltalk_conversation', 'mc_question',
+           'mmlu_conversation', 'gsm8k_conversation', 'load_task_conversations', 'task_mixture', 'prepare_mixture',
+           'fit_conversation', 'stream_reply', 'ChatSession', 'chat_server', 'chat_cli']
 
 # %% ../nbs/05_chat.ipynb #ffa3dd1d
 ROLES = ("system", "user", "assistant")
@@ -222,7 +222,97 @@ class ChatSession:
             yield piece
         self.messages.append({"role": "assistant", "content": "".join(pieces)})
 
-# %% ../nbs/05_chat.ipynb #7b9ad96d
+# %% ../nbs/05_chat.ipynb #90fac6dc
+CHAT_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>buildNanoGPT chat</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
+#log div { white-space: pre-wrap; margin: .4rem 0; padding: .5rem .7rem; border-radius: .5rem; }
+.user { background: #e8f0fe; } .assistant { background: #f1f3f4; }
+form { display: flex; gap: .5rem; } #text { flex: 1; padding: .5rem; }
+input#system { width: 100%; margin-bottom: .5rem; }
+</style></head>
+<body><h2>buildNanoGPT chat</h2>
+<input id="system" placeholder="system prompt (optional)">
+<div id="log"></div>
+<form id="form"><input id="text" autocomplete="off" placeholder="Say something"><button>Send</button>
+<button type="button" id="reset">Reset</button></form>
+<script>
+let messages = [];
+const log = document.getElementById("log");
+function show(role, text) { const d = document.createElement("div"); d.className = role; d.textContent = text;
+  log.appendChild(d); return d; }
+document.getElementById("reset").onclick = () => { messages = []; log.innerHTML = ""; };
+document.getElementById("form").onsubmit = async (e) => {
+  e.preventDefault();
+  const box = document.getElementById("text"), text = box.value.trim(); if (!text) return;
+  box.value = ""; show("user", text); messages.push({role: "user", content: text});
+  const sys = document.getElementById("system").value.trim();
+  const body = {messages: sys ? [{role: "system", content: sys}, ...messages] : messages};
+  const out = show("assistant", ""), res = await fetch("/api/chat", {method: "POST", body: JSON.stringify(body)});
+  const reader = res.body.getReader(), dec = new TextDecoder();
+  for (;;) { const {done, value} = await reader.read(); if (done) break; out.textContent += dec.decode(value); }
+  messages.push({role: "assistant", content: out.textContent});
+};
+</script></body></html>
+"""
+
+
+def chat_server(model, host="127.0.0.1", port=8000, **sampling):
+    "An HTTP server for the chat page (`GET /`) and its streaming API (`POST /api/chat`); call `serve_forever()`."
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    enc, lock = get_tokenizer("gpt2-chat"), threading.Lock()
+    budget = unwrap(model).config.block_size // 2
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # chunked replies
+
+        def log_message(self, *args):  # quiet: no line per request
+            pass
+
+        def _send(self, status, body, kind="text/plain; charset=utf-8"):
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            if self.path in ("/", "/index.html"):
+                return self._send(200, CHAT_PAGE, "text/html; charset=utf-8")
+            self._send(404, "not found: the page is at /")
+
+        def do_POST(self):
+            if self.path != "/api/chat":
+                return self._send(404, "not found: POST /api/chat")
+            try:
+                req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                messages = req["messages"]
+                check_conversation(messages, allow_empty=True)
+                if messages[-1]["role"] != "user":
+                    raise ValueError("the last message is the user's: the reply answers it")
+                asked = {k: req[k] for k in ("temperature", "top_k", "top_p", "max_new_tokens") if k in req}
+                opts = {**sampling, **asked}
+            except (ValueError, KeyError, TypeError) as e:
+                return self._send(400, f"bad request: {e}")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            ids = render_prompt(fit_conversation(messages, enc, budget), enc)
+            with lock:  # one reply at a time
+                for piece in stream_reply(model, ids, enc, **opts):
+                    data = piece.encode()
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                    self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+
+    return ThreadingHTTPServer((host, port), Handler)
+
+# %% ../nbs/05_chat.ipynb #67c391fc
 def _print_reply(pieces, out):
     for piece in pieces:
         print(piece, end="", flush=True, file=out)
@@ -240,8 +330,11 @@ def chat_cli(
     top_p: float = None,  # nucleus sampling threshold
     seed: int = None,  # random seed, for a repeatable conversation
     device: str = None,  # cpu, cuda, mps (default: the best available)
+    web: bool = False,  # serve the chat page (and its API) instead, at http://HOST:PORT
+    host: str = "127.0.0.1",  # --web: the address to listen on (0.0.0.0: every interface)
+    port: int = 8000,  # --web: the port
 ):
-    "Talk to a mid-trained model: type a message; /reset, /system TEXT, /quit."
+    "Talk to a mid-trained model: type a message; /reset, /system TEXT, /quit. Or --web for a page in the browser."
     from buildNanoGPT.train import DDPConfig, load_model  # training builds on the chat format, not the other way round
 
     with cli_errors("bngpt_chat"):
@@ -250,6 +343,15 @@ def chat_cli(
             raise ValueError(f"{model} was not trained on conversations (its tokenizer is {tok.get('name')!r}, without "
                              "<|im_start|>/<|im_end|>): mid-train it first (bngpt_train --mode midtrain --init_from "
                              f"{model}), or continue text with bngpt_sample")
+        if web:
+            server = chat_server(gpt, host, port, max_new_tokens=max_new_tokens, temperature=temperature,
+                                 top_k=top_k or None, top_p=top_p)
+            print(f"chat page at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                print()
+            return
         session = ChatSession(gpt, system, max_new_tokens, temperature, top_k, top_p, seed)
         if prompt is not None:
             return _print_reply(session.reply(prompt), sys.stdout)
