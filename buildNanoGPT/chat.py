@@ -222,13 +222,14 @@ class ChatSession:
             yield piece
         self.messages.append({"role": "assistant", "content": "".join(pieces)})
 
-# %% ../nbs/05_chat.ipynb #90fac6dc
+# %% ../nbs/05_chat.ipynb #76942774
 CHAT_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>buildNanoGPT chat</title>
 <style>
 body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
 #log div { white-space: pre-wrap; margin: .4rem 0; padding: .5rem .7rem; border-radius: .5rem; }
 .user { background: #e8f0fe; } .assistant { background: #f1f3f4; }
+.user::before { content: "you: "; font-weight: 600; } .assistant::before { content: "assistant: "; font-weight: 600; }
 form { display: flex; gap: .5rem; } #text { flex: 1; padding: .5rem; }
 input#system { width: 100%; margin-bottom: .5rem; }
 </style></head>
