@@ -1,8 +1,9 @@
 """Write README.md from nbs/index.ipynb (what `nbdev_readme` does through Quarto, which CI cannot install).
 Markdown cells are copied; code cells become ```python blocks; cells marked `#| hide` are left out.
-`python .ci/readme.py --check` exits 1 when README.md is out of date."""
+`python .ci/readme.py --check` exits 1 when README.md is out of date.
+`python .ci/readme.py --block WORD` prints the README's first ```sh block that contains WORD (CI runs it as written)."""
 
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -23,7 +24,13 @@ text = (
     + "\n"
 )
 readme = root / "README.md"
-if "--check" in sys.argv:
+if "--block" in sys.argv:
+    word = sys.argv[sys.argv.index("--block") + 1]
+    blocks = [b for b in re.findall(r"```sh\n(.*?)```", readme.read_text(encoding="utf-8"), re.S) if word in b]
+    if not blocks:
+        sys.exit(f"README.md has no sh block containing {word!r}")
+    print(blocks[0], end="")
+elif "--check" in sys.argv:
     if readme.read_text(encoding="utf-8") != text:
         sys.exit("README.md is out of date with nbs/index.ipynb: run `python .ci/readme.py`")
 else:

@@ -8,8 +8,9 @@ import os, sys, io, argparse, contextlib, dataclasses, inspect, tokenize, typing
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'key_values', 'log_line', 'parse_log_line', 'append_line',
-           'cut_partial_line', 'truncate_log', 'arg_comments', 'cli']
+__all__ = ['PATH_VARS', 'LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'project_root', 'resolve_env_paths',
+           'key_values', 'log_line', 'parse_log_line', 'append_line', 'cut_partial_line', 'truncate_log',
+           'arg_comments', 'cli']
 
 # %% ../nbs/00_core.ipynb #e025b9c4
 def _file_mode():
@@ -62,6 +63,31 @@ def cli_errors(prog):
     except (ValueError, OSError, KeyError, FloatingPointError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(1)
+
+# %% ../nbs/00_core.ipynb #151041bd
+PATH_VARS = ("BUILDNANOGPT_DATA", "BUILDNANOGPT_CACHE", "TIKTOKEN_CACHE_DIR")  # folders named by environment variables
+
+
+def project_root(start):
+    "The nearest folder from `start` upwards that holds `settings.ini` or `.git` (None outside a repository)."
+    start = Path(start).resolve()
+    return next((d for d in (start, *start.parents) if (d / "settings.ini").exists() or (d / ".git").exists()), None)
+
+
+def resolve_env_paths(names=PATH_VARS, env=os.environ, cwd=None):
+    "Make each relative folder in `env[names]` absolute: from `cwd` if it is there, else from the repository's root."
+    cwd = Path(cwd or Path.cwd()).resolve()
+    for name in names:
+        value = env.get(name)
+        if not value or Path(value).is_absolute():
+            continue
+        bases = [cwd] + [b for b in [project_root(cwd)] if b is not None]
+        found = [b / value for b in bases if (b / value).is_dir()]
+        env[name] = str((found[0] if found else cwd / value).resolve())
+    return {name: env[name] for name in names if name in env}
+
+
+resolve_env_paths()  # once, on import: before a notebook or a test changes the current directory
 
 # %% ../nbs/00_core.ipynb #f1d8afb6
 def key_values(text, convert=str):

@@ -531,9 +531,10 @@ class DataLoaderLite:
         sampling="sequential",
         seed=1337,
         raw_shards=False,
+        ddp_cf=None,  # 0.1's way to give the process's place: a DDPConfig instead of process_rank, num_processes
     ):
-        if not isinstance(process_rank, int):  # a DDPConfig (or anything with rank / world_size)
-            cfg = process_rank
+        if ddp_cf is not None or not isinstance(process_rank, int):  # a DDPConfig (or anything with rank / world_size)
+            cfg = process_rank if ddp_cf is None else ddp_cf
             process_rank = getattr(cfg, "rank", getattr(cfg, "ddp_rank", 0))
             num_processes = getattr(cfg, "world_size", getattr(cfg, "ddp_world_size", 1))
             master_process = getattr(cfg, "master_process", process_rank == 0)
@@ -834,8 +835,9 @@ def prepare_cli(
             from buildNanoGPT.eval import eval_bundle_prep
 
             got = eval_bundle_prep(out_dir or "eval_bundle", input_path=input_path)
-            print(f"{len(got['tasks'])} task files in {got['dir']}" + (f"; not in {input_path}: "
-                  f"{', '.join(got['missing'])}" if got["missing"] else ""))
+            print(f"{len(got['fetched'])} task files in {got['dir']}")
+            for file, m in got["missing"].items():  # the tasks that will be reported missing when evaluated
+                print(f"missing {file} ({m['why']}), needed by {', '.join(m['tasks'])}")
             return
         elif dataset == "task-mixture":  # conversations for mid-training, defined with the chat format
             from buildNanoGPT.chat import prepare_mixture
@@ -856,4 +858,7 @@ def prepare_cli(
                 num_threads=num_threads,
                 source=str(dataset),
             )
-        print(f"{m['num_tokens']:,} tokens from {m['num_docs']:,} documents in {len(m['shards'])} shards")
+        docs = "" if dataset == "tinyshakespeare" else f" from {m['num_docs']:,} documents"  # one text, two splits
+        splits = ", ".join(f"{s}: {sum(x['tokens'] for x in m['shards'] if x['split'] == s):,}"
+                           for s in dict.fromkeys(x["split"] for x in m["shards"]))
+        print(f"{m['num_tokens']:,} tokens{docs} in {len(m['shards'])} shards ({splits})")

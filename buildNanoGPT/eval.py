@@ -4,26 +4,27 @@
 
 # %% ../nbs/04_eval.ipynb #76bd6326
 from __future__ import annotations
-import itertools, json, math, random, re, string, time
+import itertools, json, math, random, re, string, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 from .core import atomic_write, cli, cli_errors
-from .data import DataLoaderLite, download_file, file_sha256, get_tokenizer
+from .data import DATA_ENV, DataLoaderLite, download_file, file_sha256, find_data, get_tokenizer
 from .model import unwrap
 from .chat import LETTERS, mc_question, render_prompt, stream_reply
 
 # %% auto #0
-__all__ = ['CORE_TASKS', 'TASKS', 'ITEM_FIELDS', 'OPTIONAL_FIELDS', 'GAUNTLET_TASKS', 'GAUNTLET', 'GAUNTLET_AVERAGE', 'SUITES',
-           'EVAL_BUNDLE', 'LLM_FOUNDRY_DATA', 'BUNDLE_SHA256', 'evaluate_loss', 'iterate_examples', 'render_example',
-           'ending_losses', 'pack_example', 'packed_span_losses', 'hellaswag_losses', 'hellaswag_eval',
-           'text_perplexity', 'ICLTask', 'load_task_items', 'fewshot_indices', 'render_prompts', 'item_tokens',
-           'decide', 'span_scores', 'task_prompt_tokens', 'evaluate_task_simple', 'pack_item', 'gather_items',
-           'evaluate_task', 'centered', 'core_score', 'render_generation_prompt', 'normalize_answer', 'extract_answer',
-           'answer_correct', 'greedy_answer', 'evaluate_generation_task', 'gauntlet_scores', 'bundle_tasks',
-           'run_benchmarks', 'report_table', 'eval_bundle_prep', 'letter_ids', 'chat_choice', 'gsm8k_number',
+__all__ = ['CORE_TASKS', 'TASKS', 'ITEM_FIELDS', 'OPTIONAL_FIELDS', 'GAUNTLET_TASKS', 'GAUNTLET', 'GAUNTLET_AVERAGE',
+           'CHAT_TASKS', 'SAFETY_TASKS', 'SUITES', 'EVAL_BUNDLE', 'LLM_FOUNDRY_DATA', 'BUNDLE_SHA256', 'evaluate_loss',
+           'iterate_examples', 'render_example', 'ending_losses', 'pack_example', 'packed_span_losses',
+           'hellaswag_losses', 'hellaswag_eval', 'text_perplexity', 'ICLTask', 'load_task_items', 'fewshot_indices',
+           'render_prompts', 'item_tokens', 'decide', 'span_scores', 'task_prompt_tokens', 'evaluate_task_simple',
+           'pack_item', 'gather_items', 'evaluate_task', 'centered', 'core_score', 'bundle_files',
+           'render_generation_prompt', 'normalize_answer', 'extract_answer', 'answer_correct', 'greedy_answer',
+           'evaluate_generation_task', 'gauntlet_scores', 'bundle_tasks', 'run_benchmarks', 'report_table',
+           'eval_bundle_prep', 'letter_ids', 'chat_choice', 'gsm8k_number', 'question_text', 'chat_correct',
            'chat_eval', 'eval_cli']
 
 # %% ../nbs/04_eval.ipynb #82e135ca
@@ -468,7 +469,34 @@ GAUNTLET_TASKS = [ICLTask(*t) for t in [
 ]]
 GAUNTLET = {t.label: t for t in GAUNTLET_TASKS}
 GAUNTLET_AVERAGE = [_WK3, _CR3, _LU3, _SP3, _RC3]  # the categories of core_average
-SUITES = {"core": TASKS, "gauntlet": GAUNTLET}
+
+# %% ../nbs/04_eval.ipynb #75e4c45f
+CHAT_TASKS = [ICLTask(*t) for t in [  # asked in a conversation; fewshot and delimiter are unused
+    ("arc_easy", "world_knowledge/arc_easy.jsonl", _MC, 0, "", 0.25, _WK3),
+    ("arc_challenge", "world_knowledge/arc_challenge.jsonl", _MC, 0, "", 0.25, _WK3),
+    ("mmlu", "world_knowledge/mmlu.jsonl", _MC, 0, "", 0.25, _WK3),
+    ("gsm8k", "symbolic_problem_solving/gsm8k.jsonl", _GEN, 0, "", 0.0, _SP3),
+]]
+SAFETY_TASKS = [ICLTask(*t) for t in [
+    ("winogender_mc_female", "safety/winogender_mc_female.jsonl", _MC, 0, " ", 0.5, "safety"),
+    ("winogender_mc_male", "safety/winogender_mc_male.jsonl", _MC, 0, " ", 0.5, "safety"),
+]]
+SUITES = {"core": TASKS, "gauntlet": GAUNTLET, "chat": {t.label: t for t in CHAT_TASKS},
+          "safety": {t.label: t for t in SAFETY_TASKS}}
+
+
+def bundle_files(tasks=None):
+    "`{file: (task type, ['suite:label', ...])}` for `tasks` (labels of any suite, comma-separated; default all)."
+    labels = [t.strip() for t in tasks.split(",")] if isinstance(tasks, str) else tasks
+    every = [(f"{suite}:{t.label}", t) for suite, table in SUITES.items() for t in table.values()]
+    known = {t.label for _, t in every}
+    if labels is not None and (unknown := [l for l in labels if l not in known]):
+        raise ValueError(f"unknown task {unknown[0]!r}; the tasks are {', '.join(sorted(known))}")
+    files = {}
+    for name, t in every:
+        if labels is None or t.label in labels:
+            files.setdefault(t.file, (t.type, []))[1].append(name)
+    return files
 
 # %% ../nbs/04_eval.ipynb #72490775
 def render_generation_prompt(task, item, shots):
@@ -603,17 +631,23 @@ def run_benchmarks(model, ddp_cf, eval_bundle=EVAL_BUNDLE, tasks=None, max_per_t
     return report
 
 
+def _fixed(x, width):
+    "`x` to 4 decimals in `width` characters, a value that rounds to zero without a minus sign."
+    return f"{round(x, 4) + 0.0:{width}.4f}"
+
+
 def report_table(report):
     "The lines of a printed report: one per task (n, accuracy, centered, seconds), the aggregate, what is missing."
     lines = [f"{'task':34s} {'n':>6s} {'accuracy':>9s} {'centered':>9s} {'seconds':>8s}"]
     for label, r in report["tasks"].items():
-        lines.append(f"{label:34s} {r['n']:6d} {r['accuracy']:9.4f} {r['centered']:9.4f} {r['seconds']:8.1f}")
+        figures = f"{_fixed(r['accuracy'], 9)} {_fixed(r['centered'], 9)} {r['seconds']:8.1f}"
+        lines.append(f"{label:34s} {r['n']:6d} {figures}")
     if "core" in report:
-        lines.append(f"{report['core']['name']:34s} {report['core']['value']:36.4f}")
+        lines.append(f"{report['core']['name']:34s} {_fixed(report['core']['value'], 36)}")
     if "gauntlet" in report:
         for cat, c in report["gauntlet"]["categories"].items():
-            lines.append(f"{cat + ' [' + c['coverage'] + ']':34s} {c['score']:36.4f}")
-        lines.append(f"{report['gauntlet']['name']:34s} {report['gauntlet']['value']:36.4f}")
+            lines.append(f"{cat + ' [' + c['coverage'] + ']':34s} {_fixed(c['score'], 36)}")
+        lines.append(f"{report['gauntlet']['name']:34s} {_fixed(report['gauntlet']['value'], 36)}")
     if report["missing"]:
         lines.append(f"missing (no file): {', '.join(report['missing'])}")
     return lines
@@ -652,6 +686,9 @@ BUNDLE_SHA256 = {  # of the files whose published version was checked; others ar
     "symbolic_problem_solving/simple_arithmetic_nospaces.jsonl":
         "2b68696de9e381e9bddbd0af21dfd745400903b0ca5abf1b500143315b443228",
     "symbolic_problem_solving/svamp.jsonl": "6e9d75302c2663a8c8ce48927d784244480bc75cd0eda539677b6a92a2ff5b97",
+    "symbolic_problem_solving/gsm8k.jsonl": "de44d36e1b80fae762efc1e858c875ba83c208de1aba99deda890fff6b5f732d",
+    "safety/winogender_mc_female.jsonl": "f5ed69f1ae650cfcf4bc5ded84a549a9551c05fccbd69f99887b4e76a9209b9f",
+    "safety/winogender_mc_male.jsonl": "a7790f7050a3fe59b0610839b2537c3335fc0703c319a7398f0aaa138bba3dc1",
     "reading_comprehension/agi_eval_lsat_rc.jsonl": "8f67ecf0e760a8fc737ead2e63554bbf921b23989a3bc0039d9b2e993ef6295a",
     "reading_comprehension/agi_eval_lsat_lr.jsonl": "e4a273cf9d7013b48e8cabceb54a0bf3434efa6f153a884e71ba0df5dc62d29e",
     "reading_comprehension/agi_eval_sat_en.jsonl": "cb78f595cd4cbd226624d58c1a48f340ea9ad4d0a2b5b32126adfc15014170ea",
@@ -667,30 +704,60 @@ def _copy_task_file(src, dest, sha256):
             f.write(src.read_bytes())
 
 
-def _bundle_files(tasks):
-    "One task per file: of `tasks` (labels of either suite), or of every task of both suites."
-    labels = tasks.split(",") if isinstance(tasks, str) else tasks
-    if labels is not None and (unknown := [l for l in labels if l not in TASKS and l not in GAUNTLET]):
-        raise ValueError(f"unknown task {unknown[0]!r}; the tasks are {', '.join({**TASKS, **GAUNTLET})}")
-    chosen = [t for t in CORE_TASKS + GAUNTLET_TASKS if labels is None or t.label in labels]
-    return list({t.file: t for t in chosen}.values())
+def _local_copy(file, input_path):
+    "`file` of the bundle on this machine: in `input_path` if given, else where `find_data` looks; None if absent."
+    if input_path is not None:
+        return Path(input_path) / file if (Path(input_path) / file).is_file() else None
+    try:
+        return find_data(f"eval_bundle/{file}")
+    except FileNotFoundError:
+        return None
 
 
-def eval_bundle_prep(local_dir=EVAL_BUNDLE, tasks=None, input_path=None):
-    "Put the files of `tasks` (default: every CORE and Gauntlet task) in `local_dir`, downloaded or from `input_path`."
-    fetched, missing = [], []
-    for task in tqdm(_bundle_files(tasks), desc=f"eval bundle into {local_dir}", unit=" files"):
-        dest, sha256 = Path(local_dir) / task.file, BUNDLE_SHA256.get(task.file)
-        if input_path is None:
-            download_file(LLM_FOUNDRY_DATA + task.file, dest, sha256)
-        elif (Path(input_path) / task.file).exists():
-            _copy_task_file(Path(input_path) / task.file, dest, sha256)
-        else:
-            missing.append(task.label)
-            continue
-        load_task_items(dest, task.type)
-        fetched.append(task.label)
-    return {"dir": str(local_dir), "tasks": fetched, "missing": missing}
+def _get_task_file(file, dest, input_path, base_url):
+    "Put `file` at `dest` (copied or downloaded, checked); the reason it couldn't, or None."
+    sha256, src = BUNDLE_SHA256.get(file), _local_copy(file, input_path)
+    if dest.is_file() and (sha256 is None or file_sha256(dest) == sha256):
+        return None  # there from an earlier prepare
+    if src is not None:
+        _copy_task_file(src, dest, sha256)
+    elif input_path is not None:
+        return f"not in {input_path}"
+    else:
+        try:
+            download_file(base_url + file, dest, sha256)
+        except ConnectionError as e:
+            return f"{e}".split(" (")[0]  # "could not download URL"
+    return None
+
+
+def _remove_empty_dirs(dirs):
+    "Remove those of `dirs` that are empty, deepest first (folders a failed prepare created)."
+    for d in sorted(dirs, key=lambda d: len(d.parts), reverse=True):
+        if d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+
+
+def eval_bundle_prep(local_dir=EVAL_BUNDLE, tasks=None, input_path=None, base_url=LLM_FOUNDRY_DATA):
+    "Put the files of `tasks` (default: all) in `local_dir`, copied or downloaded: what it got, what not and why."
+    files, local_dir = bundle_files(tasks), Path(local_dir)
+    new_dirs = [d for d in {local_dir, *((local_dir / f).parent for f in files)} if not d.exists()]
+    fetched, missing = [], {}
+    try:
+        for file, (kind, names) in tqdm(files.items(), desc=f"eval bundle into {local_dir}", unit=" files"):
+            why = _get_task_file(file, local_dir / file, input_path, base_url)
+            if why is not None:
+                missing[file] = {"tasks": names, "why": why}
+                continue
+            load_task_items(local_dir / file, kind)
+            fetched.append(file)
+        if not fetched:
+            why = next(iter(missing.values()))["why"]
+            raise FileNotFoundError(f"got none of the {len(files)} eval bundle files ({why}): offline, put them in "
+                                    f"${DATA_ENV}/eval_bundle or pass --input_path")
+    finally:
+        _remove_empty_dirs(new_dirs)
+    return {"dir": str(local_dir), "fetched": fetched, "missing": missing}
 
 # %% ../nbs/04_eval.ipynb #eb0bb71f
 def letter_ids(enc, n):
@@ -714,31 +781,32 @@ def gsm8k_number(text):
     return found[-1].replace(",", "") if found else None
 
 
-def chat_eval(model, ddp_cf, eval_bundle=EVAL_BUNDLE, max_per_task=None, max_new_tokens=256):
-    "Chat-form accuracy of `model` on ARC-Easy, ARC-Challenge (letter logits) and GSM8K (generated) from `eval_bundle`."
-    enc, out = get_tokenizer("gpt2-chat"), {}
-    for label, file in (("arc_easy", "world_knowledge/arc_easy.jsonl"),
-                        ("arc_challenge", "world_knowledge/arc_challenge.jsonl"),
-                        ("gsm8k", "symbolic_problem_solving/gsm8k.jsonl")):
-        path = Path(eval_bundle) / file
-        if not path.exists():
-            continue
-        items = load_task_items(path, _GEN if label == "gsm8k" else _MC)[:max_per_task]
-        correct = []
-        for i in range(ddp_cf.rank, len(items), ddp_cf.world_size):
-            it = items[i]
-            if label == "gsm8k":
-                ids = render_prompt([{"role": "user", "content": it["context"]}], enc)
-                reply = "".join(stream_reply(model, ids, enc, max_new_tokens, temperature=0))
-                correct.append({"index": i, "correct": int(gsm8k_number(reply) == it["answer"].replace(",", ""))})
-            else:
-                pred = chat_choice(model, it["query"].removeprefix("Question: "), it["choices"], enc)
-                correct.append({"index": i, "correct": int(pred == it["gold"])})
-        res = gather_items(ddp_cf, correct)
-        out[label] = {"n": len(res), "accuracy": sum(r["correct"] for r in res) / max(len(res), 1)}
-    if not out:
-        raise FileNotFoundError(f"no ARC or GSM8K file in {eval_bundle}: bngpt_prepare eval-bundle")
-    return out
+def question_text(query):
+    "The question of an ICL multiple-choice `query`, without its `Question: ` prefix and `Answer:` suffix."
+    return query.strip().removeprefix("Question:").removesuffix("Answer:").strip()
+
+
+def chat_correct(model, task, item, enc, max_new_tokens=256):
+    "1 if `model`, asked `item` of a chat task in a conversation, answers it right, else 0."
+    if task.type == _GEN:
+        ids = render_prompt([{"role": "user", "content": item["context"]}], enc)
+        reply = "".join(stream_reply(model, ids, enc, max_new_tokens, temperature=0))
+        return int(gsm8k_number(reply) == item["answer"].replace(",", ""))
+    return int(chat_choice(model, question_text(item["query"]), item["choices"], enc) == item["gold"])
+
+
+def chat_eval(model, ddp_cf, eval_bundle=EVAL_BUNDLE, max_per_task=None, max_new_tokens=256, tasks=None):
+    "Chat-form accuracy of `model` on the chat suite's `tasks` (default all) in `eval_bundle`, and those missing."
+    enc = get_tokenizer("gpt2-chat")
+    present, missing = bundle_tasks(eval_bundle, tasks, suite="chat")
+    out = {}
+    for task in present:
+        items = load_task_items(Path(eval_bundle) / task.file, task.type)[:max_per_task]
+        mine = [{"index": i, "correct": chat_correct(model, task, items[i], enc, max_new_tokens)}
+                for i in range(ddp_cf.rank, len(items), ddp_cf.world_size)]
+        res = gather_items(ddp_cf, mine)
+        out[task.label] = {"n": len(res), "accuracy": sum(r["correct"] for r in res) / max(len(res), 1)}
+    return {"tasks": out, "missing": missing}
 
 # %% ../nbs/04_eval.ipynb #49156e56
 @cli
@@ -756,7 +824,7 @@ def eval_cli(
     max_tokens: int = None,  # only the first N tokens of the text
     core: bool = False,  # the DCLM CORE tasks (those whose files are in --eval_bundle)
     gauntlet: bool = False,  # the Eval Gauntlet v0.3 (its tasks, few-shot counts and category scores)
-    chat: bool = False,  # a mid-trained model asked in conversation: ARC (answer letters), GSM8K (generated)
+    chat: bool = False,  # a mid-trained model asked in conversation: ARC, MMLU (answer letters), GSM8K (generated)
     tasks: str = None,  # benchmark tasks by label, comma-separated (e.g. arc_easy,piqa)
     max_per_task: int = None,  # only the first N items of each task (default: all)
     eval_bundle: str = EVAL_BUNDLE,  # folder of the task files (bngpt_prepare eval-bundle puts them there)
@@ -795,9 +863,13 @@ def eval_cli(
                 ppl = text_perplexity(gpt, tok, Path(text).read_text(encoding="utf-8"), ddp.device, max_tokens)
                 print(json.dumps({"text": text, **ppl}))
             if chat:
-                for label, r in chat_eval(gpt, ddp, eval_bundle, max_per_task).items():
-                    if ddp.master_process:
+                rep = chat_eval(gpt, ddp, eval_bundle, max_per_task)
+                if ddp.master_process:
+                    for label, r in rep["tasks"].items():
                         print(json.dumps({"chat": label, **r}))
+                    for label in rep["missing"]:
+                        print(f"bngpt_eval: chat task {label} skipped: {SUITES['chat'][label].file} is not in "
+                              f"{eval_bundle} (bngpt_prepare eval-bundle fetches it)", file=sys.stderr)
             if core or gauntlet or tasks is not None:
                 suite = "gauntlet" if gauntlet else "core"  # --tasks alone: with CORE's settings
                 rep = run_benchmarks(gpt, ddp, eval_bundle, tasks, max_per_task, get_tokenizer(tok), suite=suite,

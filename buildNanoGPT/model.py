@@ -383,6 +383,8 @@ def _read_weights(d):
 @patch(cls_method=True)
 def from_pretrained(cls: GPT, name_or_path, revision=None):
     "GPT-2 weights from the hub (`gpt2`, `gpt2-medium`, `gpt2-large`, `gpt2-xl` or a repo id) or a local HF directory."
+    if isinstance(revision, bool):  # 0.1's from_pretrained(model_type, master_process): it only decided who printed
+        revision = None
     d = _hf_dir(name_or_path, revision)
     if not (d / "config.json").exists():
         raise FileNotFoundError(f"{d} has no config.json")

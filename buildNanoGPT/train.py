@@ -6,7 +6,7 @@
 from __future__ import annotations
 import os, re, sys, math, time, json, pickle, random, signal, warnings, contextlib
 from datetime import timedelta
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -23,8 +23,8 @@ __all__ = ['PRECISIONS', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'RESUME_F
            'get_lr', 'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due', 'RunLog', 'checkpoints',
            'latest_checkpoint', 'rank_state', 'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'load_model',
            'model_from_checkpoint', 'StopSignal', 'peak_flops', 'flops_per_token', 'step_line', 'Run', 'check_resume',
-           'setup_run', 'measure', 'save', 'train_GPT', 'midtrain_config', 'train_all', 'train_cli', 'sample_cli',
-           'export_cli']
+           'loader_config', 'setup_run', 'measure', 'save', 'train_GPT', 'midtrain_config', 'train_all', 'train_cli',
+           'sample_cli', 'export_cli']
 
 # %% ../nbs/02_train.ipynb #2b7945e2
 def default_device():
@@ -197,7 +197,7 @@ class TrainingConfig:
     core_tasks: str | None = None  # which, as comma-separated labels (None: CORE's 22, those found in eval_bundle)
     core_max_per_task: int | None = 500  # the first N items of each task (None: all)
     eval_bundle: str = "eval_bundle"  # folder of the benchmarks' task files (bngpt_prepare eval-bundle)
-    sample_every: int = 250  # print samples every this many steps and at the end
+    sample_every: int = 250  # print num_samples samples every this many steps, and always at the last step
     num_samples: int = 4  # samples printed each time
     sample_length: int = 32  # tokens per sample, prompt included
     sample_prompt: str = "Hello, I'm a language model,"  # prompt for the samples
@@ -274,7 +274,7 @@ def use_compile(train_cf, ddp_cf):
 
 
 def create_model(ddp_cf, model="gpt2", vocab_size=50304, init_from=None, compile=False, **config_overrides):
-    "`(model, raw_model)`: a GPT (preset, config, model or pretrained) on `ddp_cf.device`, compiled, DDP-wrapped."
+    "A GPT (preset, config, model or pretrained) on `ddp_cf.device`, compiled and DDP-wrapped as asked; `unwrap` it."
     if init_from is not None:  # a checkpoint, a log_dir, an exported directory or a hub name; rows for the data's ids
         raw = grow_vocab(load_model(init_from, "cpu")[0], padded_vocab_size(vocab_size))
     elif isinstance(model, GPT):
@@ -287,7 +287,7 @@ def create_model(ddp_cf, model="gpt2", vocab_size=50304, init_from=None, compile
     model = torch.compile(raw) if compile else raw
     if ddp_cf.ddp:
         model = DDP(model, device_ids=[ddp_cf.local_rank] if ddp_cf.device_type == "cuda" else None)
-    return model, raw
+    return model
 
 # %% ../nbs/02_train.ipynb #cb99e103
 def generate_text(model, enc, ddp_cf, prompt="Hello, I'm a language model,", num_return_sequences=4, max_length=32,
@@ -600,11 +600,10 @@ class Run:
 
 
 def _model_for(ddp_cf, cf, model, vocab_size, config_overrides):
-    if isinstance(model, tuple):  # (model, raw_model) from create_model
-        model, raw = model
-    else:
-        model, raw = create_model(ddp_cf, model, padded_vocab_size(vocab_size), compile=use_compile(cf, ddp_cf),
-                                  **{"block_size": cf.T, **config_overrides})
+    if not (isinstance(model, torch.nn.Module) and unwrap(model) is not model):  # not already wrapped by create_model
+        model = create_model(ddp_cf, model, padded_vocab_size(vocab_size), compile=use_compile(cf, ddp_cf),
+                             **{"block_size": cf.T, **config_overrides})
+    raw = unwrap(model)
     if vocab_size > raw.config.vocab_size:
         raise ValueError(f"the data in {cf.data_root} has {vocab_size} token ids, "
                          f"more than the model's vocab_size {raw.config.vocab_size}")
@@ -660,10 +659,25 @@ def check_resume(ckpt, cf, data, allow_changes=()):
                          f"{','.join(changed)}); free to change: {', '.join(RESUME_FREE)}")
 
 
-def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_changes=(), **config_overrides):
+def loader_config(cf, train_loader, val_loader, ddp_cf):
+    "`cf` with the batch shape, data and windows of loaders built by hand (0.1's `train_GPT` took them)."
+    for loader in (train_loader, val_loader):
+        if (loader.process_rank, loader.num_processes) != (ddp_cf.rank, ddp_cf.world_size):
+            raise ValueError(f"the {loader.split} loader is for process {loader.process_rank} of "
+                             f"{loader.num_processes}, this is {ddp_cf.rank} of {ddp_cf.world_size}: "
+                             "build it with DataLoaderLite(..., ddp_cf=ddp_cf)")
+    if val_loader.data_root != train_loader.data_root:
+        raise ValueError(f"the loaders read different data ({train_loader.data_root}, {val_loader.data_root})")
+    return replace(cf, B=train_loader.B, T=train_loader.T, data_root=str(train_loader.data_root),
+                   sampling=train_loader.sampling, val_sampling=val_loader.sampling,
+                   raw_shards=train_loader.manifest is None)
+
+
+def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_changes=(), loaders=None,
+              **config_overrides):
     "Data, model, optimizer and log of a run; with `resume`, restored from the checkpoint."
     master = ddp_cf.master_process
-    train_loader, val_loader = (
+    train_loader, val_loader = loaders or (
         DataLoaderLite(cf.B, cf.T, ddp_cf.rank, ddp_cf.world_size, split, cf.data_root,
                        master_process=master and verbose, sampling=sampling, seed=cf.seed, raw_shards=cf.raw_shards)
         for split, sampling in (("train", cf.sampling), ("val", cf.val_sampling))
@@ -735,14 +749,17 @@ def save(run, step):
 
 # %% ../nbs/02_train.ipynb #67b901ae
 def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbose=True, allow_changes=(),
-              **config_overrides):
-    "Train `model` (a preset name, config, GPT, or `(model, raw_model)` from `create_model`) with `train_cf`."
+              loaders=None, **config_overrides):
+    "Train `model` (a preset name, config, GPT, or a model from `create_model`) with `train_cf`."
     # resume: True (newest checkpoint in log_dir) or a path; stop_at: end after this step with a checkpoint (as SIGTERM)
     # allow_changes: TrainingConfig fields (or 'data') a resumed run may change beyond RESUME_FREE, e.g. ['max_lr']
+    # loaders: (train_loader, val_loader) built by hand, instead of those train_cf describes
     # config_overrides: GPTConfig settings for a preset, e.g. bias=False
-    cf = train_cf
+    if isinstance(ddp_cf, torch.nn.Module):  # 0.1's order: train_GPT(model, train_loader, val_loader, train_cf, ddp_cf)
+        return train_GPT(stop_at, resume, ddp_cf, verbose=verbose, loaders=(train_cf, model))
+    cf = train_cf if loaders is None else loader_config(train_cf, *loaders, ddp_cf)
     set_random_seed(cf.seed)
-    run = setup_run(ddp_cf, cf, model, resume, verbose, allow_changes, **config_overrides)
+    run = setup_run(ddp_cf, cf, model, resume, verbose, allow_changes, loaders, **config_overrides)
     grad_accum = cf.grad_accum_steps(ddp_cf.world_size)
     run.log.print(f"total batch {cf.total_batch_size:,} tokens: {grad_accum} micro-steps of {cf.B}x{cf.T} "
                   f"on {ddp_cf.world_size} process(es)")
