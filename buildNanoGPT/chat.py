@@ -4,17 +4,20 @@
 
 # %% ../nbs/05_chat.ipynb #c60e98c9
 from __future__ import annotations
-import re, sys, random, json
+import re, sys, random, json, collections
+from pathlib import Path
 import torch
 from .core import cli, cli_errors
-from .data import CHAT_TOKENS, get_tokenizer, load_docs, write_masked_shards
+from .data import (CHAT_TOKENS, find_data, find_docs, get_tokenizer, load_docs, write_masked_shards,
+                               write_shards)
 from .model import KVCache, sample_next, unwrap
 
 # %% auto #0
-__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'CHAT_PAGE', 'check_conversation',
-           'render_conversation', 'render_prompt', 'write_conversations', 'smoltalk_conversation', 'mc_question',
-           'mmlu_conversation', 'gsm8k_conversation', 'load_task_conversations', 'task_mixture', 'prepare_mixture',
-           'fit_conversation', 'stream_reply', 'ChatSession', 'chat_server', 'chat_cli']
+__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'CHAT_PAGE', 'NUMBER_WORDS',
+           'check_conversation', 'render_conversation', 'render_prompt', 'write_conversations', 'smoltalk_conversation',
+           'mc_question', 'mmlu_conversation', 'gsm8k_conversation', 'load_task_conversations', 'task_mixture',
+           'prepare_mixture', 'fit_conversation', 'stream_reply', 'ChatSession', 'chat_server', 'chat_cli',
+           'number_conversation', 'number_sentences', 'held_out_score', 'chat_pattern_run']
 
 # %% ../nbs/05_chat.ipynb #ffa3dd1d
 ROLES = ("system", "user", "assistant")
@@ -373,3 +376,66 @@ def chat_cli(
             elif line:
                 print("assistant> ", end="", flush=True)
                 _print_reply(session.reply(line), sys.stdout)
+
+# %% ../nbs/05_chat.ipynb #06d11b8f
+NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def number_conversation(words):
+    "The user hides a number word among `words`; the assistant says which number it is."
+    n = next(i + 1 for i, w in enumerate(NUMBER_WORDS) if w in words)
+    return [{"role": "user", "content": "Which number is in this sentence? " + " ".join(words)},
+            {"role": "assistant", "content": f"The number is {n}."}]
+
+
+def number_sentences(docs, n, seed=0):
+    "`n` lists of 4 to 8 common words of `docs` (texts) with one number word hidden among them."
+    counts = collections.Counter(w for d in docs for w in re.findall(r"\b[a-z]{3,8}\b", d))
+    words = [w for w in sorted(w for w, c in counts.items() if c >= 50) if w not in NUMBER_WORDS]
+    rng = random.Random(seed)
+
+    def sentence():
+        ws = rng.sample(words, rng.randint(4, 8))
+        ws.insert(rng.randrange(len(ws) + 1), rng.choice(NUMBER_WORDS))
+        return ws
+
+    return [sentence() for _ in range(n)]
+
+
+def held_out_score(model, sentences):
+    "How many `sentences` the model answers greedily with their number, then `<|im_end|>`."
+    enc, right = get_tokenizer("gpt2-chat"), 0
+    for s in sentences:
+        ids = render_prompt(number_conversation(s)[:1], enc)
+        out = unwrap(model).generate(torch.tensor([ids]), 12, temperature=0, eos=IM_END)[0, len(ids) :].tolist()
+        ended = IM_END in out
+        reply = enc.decode(out[: out.index(IM_END)] if ended else out)
+        right += ended and reply == number_conversation(s)[1]["content"]
+    return right
+
+
+def chat_pattern_run(log_dir="log/chat_pattern", data_dir="chat_pattern_data", pretrain_steps=800,
+                     midtrain_steps=300, device="cpu", core=True):
+    "The chat notebook's real run: `gpt-mini` pretrained on English, mid-trained on number conversations, scored."
+    from buildNanoGPT.train import DDPConfig, TrainingConfig, load_model, midtrain_config, train_all
+
+    docs_path, data = find_docs(), Path(data_dir)
+    docs = [json.loads(line)["text"] for line in docs_path.read_text(encoding="utf-8").splitlines()]
+    sentences = number_sentences(docs, 4300)
+    write_conversations({"train": [number_conversation(s) for s in sentences[:4000]],
+                         "val": [number_conversation(s) for s in sentences[4000:4200]]}, data / "mix", overwrite=True)
+    write_shards(docs_path, data / "docs", prefix="nltk-docs", shard_size=500_000, overwrite=True)
+    try:  # CORE during pretraining where the eval bundle is at hand
+        bundle = find_data("eval_bundle/commonsense_reasoning/copa.jsonl").parent.parent
+        core = dict(core_every=400, core_max_per_task=100, eval_bundle=str(bundle)) if core else {}
+    except FileNotFoundError:
+        core = {}
+    pre = TrainingConfig(total_batch_size=4096, B=16, T=256, max_lr=3e-3, warmup_steps=min(50, pretrain_steps),
+                         max_steps=pretrain_steps, data_root=str(data / "docs"), hellaswag_dir=None,
+                         log_dir=str(log_dir), val_every=100, val_steps=10, sample_every=400, checkpoint_every=400,
+                         log_every=50, **core)
+    mid = midtrain_config(pre, data_root=str(data / "mix"), max_lr=1e-3, max_steps=midtrain_steps, val_every=25,
+                          val_steps=4, core_every=None)
+    train_all(DDPConfig(device=device), pre, mid, "gpt-mini", resume=True)
+    model, _ = load_model(Path(log_dir) / "midtrain", "cpu")
+    return held_out_score(model, sentences[4200:])
