@@ -600,10 +600,13 @@ class Run:
 
 
 def _model_for(ddp_cf, cf, model, vocab_size, config_overrides):
-    if not (isinstance(model, torch.nn.Module) and unwrap(model) is not model):  # not already wrapped by create_model
-        model = create_model(ddp_cf, model, padded_vocab_size(vocab_size), compile=use_compile(cf, ddp_cf),
-                             **{"block_size": cf.T, **config_overrides})
-    raw = unwrap(model)
+    if isinstance(model, tuple):  # (model, raw_model): a wrapper of yours and the GPT inside it
+        model, raw = model
+    else:
+        if not (isinstance(model, torch.nn.Module) and unwrap(model) is not model):  # not wrapped by create_model yet
+            model = create_model(ddp_cf, model, padded_vocab_size(vocab_size), compile=use_compile(cf, ddp_cf),
+                                 **{"block_size": cf.T, **config_overrides})
+        raw = unwrap(model)
     if vocab_size > raw.config.vocab_size:
         raise ValueError(f"the data in {cf.data_root} has {vocab_size} token ids, "
                          f"more than the model's vocab_size {raw.config.vocab_size}")

@@ -1,0 +1,49 @@
+"""Run the README's command blocks as a newcomer would: in a fresh clone of the repository with ../shared beside it.
+Each ```sh block is either run (scaled down where the README says the real thing is long) or skipped for the reason
+the README gives (the network, a GPU). A block this script does not know fails, so every new block is classified here.
+Usage: python .ci/readme_blocks.py SHARED_DIR (uses the current environment's buildNanoGPT and bngpt_* commands)."""
+
+import re, subprocess, sys, tempfile, time
+from pathlib import Path
+
+# (a phrase of the block, why it is not run here or None to run it, {what the README says: what CI runs instead})
+BLOCKS = [
+    ('pip install "buildNanoGPT @ git+', "installs from GitHub: needs the network", {}),
+    ("nbdev_test", "the test command: .ci/run runs it as written", {}),
+    ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
+    ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),
+    ("bngpt_prepare task-mixture", "the README says: the network (the mixture comes from the hub)", {}),
+    ("chat_pattern_run()", None, {"chat_pattern_run()": "chat_pattern_run(pretrain_steps=3, midtrain_steps=3)"}),
+]
+AFTER = {  # commands the README gives in its text after a block, run once the block has run
+    "chat_pattern_run()": ['bngpt_chat log/chat_pattern/midtrain --temperature 0 --prompt "Which number is in this '
+                           'sentence? garden seven window quickly"'],
+}
+
+root, shared = Path(__file__).resolve().parent.parent, Path(sys.argv[1]).resolve()
+readme = (root / "README.md").read_text(encoding="utf-8")
+blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+work = Path(tempfile.mkdtemp())
+(work / "shared").symlink_to(shared)
+subprocess.run(["git", "clone", "-q", str(root), str(work / "clone")], check=True)
+failed = []
+for block in blocks:
+    known = [b for b in BLOCKS if b[0] in block]
+    if len(known) != 1:
+        sys.exit(f"README block not classified in .ci/readme_blocks.py (or matched twice):\n{block}")
+    phrase, why, scale = known[0]
+    if why is not None:
+        print(f"-- skipped ({why}): {block.splitlines()[0]}")
+        continue
+    for said, run in scale.items():
+        if said not in block:
+            sys.exit(f"the README block no longer says {said!r}:\n{block}")
+        block = block.replace(said, run)
+    script = block + "\n" + "\n".join(AFTER.get(phrase, []))
+    print(f"-- running, from a fresh clone:\n{script}", flush=True)
+    t0 = time.time()
+    r = subprocess.run(["bash", "-e", "-x", "-c", script], cwd=work / "clone")
+    print(f"-- {'ok' if r.returncode == 0 else 'FAILED'} in {time.time() - t0:.0f} s", flush=True)
+    if r.returncode:
+        failed.append(block.splitlines()[0])
+sys.exit(f"README blocks failed: {failed}" if failed else 0)
