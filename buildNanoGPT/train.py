@@ -870,9 +870,13 @@ def sample_cli(
     device: str = None,  # cpu, cuda, mps (default: the best available)
 ):
     "Sample continuations of a prompt."
+    from buildNanoGPT.model import check_finite, check_sampling
+
     with cli_errors("bngpt_sample"):
+        check_sampling(temperature, top_k or None, top_p, max_new_tokens)  # before the model is loaded
         ddp = DDPConfig(device=device)
         gpt, tok = load_model(model, ddp.device)
+        check_finite(gpt, model)
         enc = get_tokenizer(tok)
         length = len(enc.encode_ordinary(prompt)) + max_new_tokens
         generate_text(gpt, enc, ddp, prompt, num_samples, length, top_k or None, seed, temperature=temperature,
