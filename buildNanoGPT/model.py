@@ -510,6 +510,8 @@ def export(model, out_dir, vocab_size=None):
     eot = 50256 if V > 50256 else None  # GPT-2's <|endoftext|>, only in a vocabulary that has it; an explicit null,
     hf_cfg.update(bos_token_id=eot, eos_token_id=eot)  # or transformers falls back to GPT-2's 50256
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"out_dir {out_dir} is a file, not a directory: choose another out_dir")
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "model.safetensors") as tmp:
         save_file(sd, str(tmp), metadata={"format": "pt"})
