@@ -288,6 +288,8 @@ def chat_request(body, enc, defaults=None, limits=None):
         check_sampling(**sampling)
     except ValueError as e:
         raise BadRequest(str(e)) from None
+    except RecursionError:  # a value nested nearly as deep as the parser allows, shown in a message
+        raise BadRequest("the JSON is nested too deeply") from None
     tokens = 1 + sum(len(render_message(m, enc)[0]) for m in messages)
     if tokens > limits["tokens"]:
         raise BadRequest(f"the messages are {tokens:,} tokens, more than the {limits['tokens']:,} a request may hold: "
