@@ -10,14 +10,15 @@ import torch
 from .core import cli, cli_errors
 from .data import (CHAT_TOKENS, find_data, find_docs, get_tokenizer, load_docs, write_masked_shards,
                                write_shards)
-from .model import KVCache, sample_next, unwrap
+from .model import KVCache, check_finite, check_sampling, sample_next, unwrap
 
 # %% auto #0
-__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'CHAT_PAGE', 'NUMBER_WORDS',
-           'check_conversation', 'render_conversation', 'render_prompt', 'write_conversations', 'smoltalk_conversation',
-           'mc_question', 'mmlu_conversation', 'gsm8k_conversation', 'load_task_conversations', 'task_mixture',
-           'prepare_mixture', 'fit_conversation', 'stream_reply', 'ChatSession', 'chat_server', 'chat_cli',
-           'number_conversation', 'number_sentences', 'held_out_score', 'chat_pattern_run']
+__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'CHAT_LIMITS', 'SAMPLING_FIELDS',
+           'CHAT_PAGE', 'NUMBER_WORDS', 'check_conversation', 'render_conversation', 'render_message', 'render_prompt',
+           'write_conversations', 'smoltalk_conversation', 'mc_question', 'mmlu_conversation', 'gsm8k_conversation',
+           'load_task_conversations', 'task_mixture', 'prepare_mixture', 'fit_conversation', 'stream_reply',
+           'ChatSession', 'BadRequest', 'chat_request', 'chat_server', 'chat_cli', 'number_conversation',
+           'number_sentences', 'held_out_score', 'chat_pattern_run']
 
 # %% ../nbs/05_chat.ipynb #ffa3dd1d
 ROLES = ("system", "user", "assistant")
@@ -32,7 +33,7 @@ def check_conversation(messages, allow_empty=False):
         if not isinstance(m, dict) or set(m) != {"role", "content"} or not isinstance(m["content"], str):
             raise ValueError(f"message {i}: {str(m)[:60]} is not {{'role': ..., 'content': '...'}}")
         if m["role"] not in ROLES:
-            raise ValueError(f"message {i}: unknown role {m['role']!r}; one of {', '.join(ROLES)}")
+            raise ValueError(f"message {i}: unknown role {repr(m['role'])[:40]}; one of {', '.join(ROLES)}")
         if m["role"] == "system" and i > 0:
             raise ValueError(f"message {i}: a system message comes first")
         if m["role"] == "assistant" and not m["content"].strip() and not allow_empty:
@@ -45,12 +46,19 @@ def render_conversation(messages, enc=None, allow_empty=False):
     check_conversation(messages, allow_empty)  # training data: no empty answers; a live chat may have one
     ids, mask = [enc.eot_token], [0]
     for m in messages:
-        head, body = enc.encode_ordinary(f"{m['role']}\n"), enc.encode_ordinary(m["content"])
-        tail = enc.encode_ordinary("\n")
-        learn = int(m["role"] == "assistant")
-        ids += [IM_START, *head, *body, IM_END, *tail]
-        mask += [0] * (1 + len(head)) + [learn] * (len(body) + 1) + [0] * len(tail)
+        m_ids, m_mask = render_message(m, enc)
+        ids += m_ids
+        mask += m_mask
     return ids, mask
+
+
+def render_message(m, enc):
+    "`(ids, mask)` of one message: `<|im_start|>{role}\\n{content}<|im_end|>\\n`, 1 on an assistant's words and end."
+    head, tail = enc.encode_ordinary(f"{m['role']}\n"), enc.encode_ordinary("\n")
+    body = enc.encode_ordinary(m["content"])
+    learn = int(m["role"] == "assistant")
+    mask = [0] * (1 + len(head)) + [learn] * (len(body) + 1) + [0] * len(tail)
+    return [IM_START, *head, *body, IM_END, *tail], mask
 
 
 def render_prompt(messages, enc=None):
@@ -166,14 +174,19 @@ def fit_conversation(messages, enc, budget):
     "The messages whose prompt fits `budget` tokens: the system prompt and the newest turns; older turns are dropped."
     system = [m for m in messages[:1] if m["role"] == "system"]
     rest = messages[len(system) :]
-    while len(rest) > 1 and len(render_prompt(system + rest, enc)) > budget:
-        rest = rest[1:]
-    return system + rest
+    used, keep = len(render_prompt(system, enc)), 0  # <|endoftext|>, the system prompt, the reply's opening
+    for m in reversed(rest):  # newest first, each message rendered once: a prompt's tokens are its messages' sum
+        used += len(render_message(m, enc)[0])
+        if used > budget and keep:  # the newest turn stays even alone too long (the reply reads its end)
+            break
+        keep += 1
+    return system + rest[len(rest) - keep :]
 
 
 @torch.no_grad()
 def stream_reply(model, ids, enc, max_new_tokens=256, temperature=0.8, top_k=50, top_p=None, generator=None):
     "Yield the reply to prompt `ids` piece by piece as it is sampled (KV cache), until `<|im_end|>` or the limit."
+    check_sampling(temperature, top_k, top_p, max_new_tokens)
     raw = unwrap(model).eval()
     bs, device = raw.config.block_size, next(raw.parameters()).device
     max_new_tokens = min(max_new_tokens, bs // 2)
@@ -198,6 +211,7 @@ class ChatSession:
     def __init__(self, model, system=None, max_new_tokens=256, temperature=0.8, top_k=50, top_p=None, seed=None):
         self.model, self.enc = model, get_tokenizer("gpt2-chat")
         self.sampling = dict(max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k or None, top_p=top_p)
+        check_sampling(**self.sampling)
         device = next(unwrap(model).parameters()).device
         self.generator = None if seed is None else torch.Generator(device).manual_seed(seed)
         self.system = system
@@ -224,6 +238,66 @@ class ChatSession:
             pieces.append(piece)
             yield piece
         self.messages.append({"role": "assistant", "content": "".join(pieces)})
+
+# %% ../nbs/05_chat.ipynb #519cd0b5
+CHAT_LIMITS = {  # what one POST /api/chat may hold; beyond: 413 for the body, 400 for the rest
+    "body_bytes": 1 << 20,  # the JSON body, in bytes (1 MiB)
+    "messages": 1000,  # messages in the conversation
+    "chars": 100_000,  # characters of all the messages' contents together
+    "tokens": 50_000,  # tokens of the rendered conversation
+}
+SAMPLING_FIELDS = ("temperature", "top_k", "top_p", "max_new_tokens")
+
+
+class BadRequest(ValueError):
+    "A request the chat API refuses: a one-line reason and its HTTP `status` (400; 413: a body over the limit)."
+
+    def __init__(self, reason, status=400):
+        super().__init__(reason)
+        self.status = status
+
+
+def chat_request(body, enc, defaults=None, limits=None):
+    "`(messages, sampling)` of a `POST /api/chat` body (bytes), checked whole; else a one-line `BadRequest`."
+    limits = {**CHAT_LIMITS, **(limits or {})}
+    if len(body) > limits["body_bytes"]:
+        raise BadRequest(f"the body is {len(body):,} bytes, over the limit of {limits['body_bytes']:,}", 413)
+    try:
+        req = json.loads(body)
+    except RecursionError:
+        raise BadRequest("the JSON is nested too deeply") from None
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8 text") from None
+    except ValueError as e:
+        raise BadRequest(f"the body is not JSON ({e})") from None
+    if not isinstance(req, dict):
+        raise BadRequest('the body is a JSON object: {"messages": [{"role": "user", "content": "..."}], ...}')
+    unknown = [k for k in req if k not in ("messages", *SAMPLING_FIELDS)]
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0][:40]!r}; the fields are messages, {', '.join(SAMPLING_FIELDS)}")
+    messages = req.get("messages")
+    if isinstance(messages, list) and len(messages) > limits["messages"]:
+        raise BadRequest(f"{len(messages):,} messages, more than the {limits['messages']:,} a request may hold: "
+                         "start a new conversation")
+    try:
+        check_conversation(messages, allow_empty=True)
+        chars = sum(len(m["content"]) for m in messages)
+        if chars > limits["chars"]:
+            raise ValueError(f"the messages hold {chars:,} characters, more than the {limits['chars']:,} a request "
+                             "may hold: start a new conversation")
+        if messages[-1]["role"] != "user":
+            raise ValueError("the last message is the user's: the reply answers it")
+        sampling = {**(defaults or {}), **{k: req[k] for k in SAMPLING_FIELDS if k in req}}
+        check_sampling(**sampling)
+    except ValueError as e:
+        raise BadRequest(str(e)) from None
+    except RecursionError:  # a value nested nearly as deep as the parser allows, shown in a message
+        raise BadRequest("the JSON is nested too deeply") from None
+    tokens = 1 + sum(len(render_message(m, enc)[0]) for m in messages)
+    if tokens > limits["tokens"]:
+        raise BadRequest(f"the messages are {tokens:,} tokens, more than the {limits['tokens']:,} a request may hold: "
+                         "start a new conversation")
+    return messages, sampling
 
 # %% ../nbs/05_chat.ipynb #76942774
 CHAT_PAGE = """<!doctype html>
@@ -262,13 +336,17 @@ document.getElementById("form").onsubmit = async (e) => {
 """
 
 
-def chat_server(model, host="127.0.0.1", port=8000, **sampling):
+def chat_server(model, host="127.0.0.1", port=8000, limits=None, **sampling):
     "An HTTP server for the chat page (`GET /`) and its streaming API (`POST /api/chat`); call `serve_forever()`."
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     enc, lock = get_tokenizer("gpt2-chat"), threading.Lock()
-    budget = unwrap(model).config.block_size // 2
+    bs = unwrap(model).config.block_size
+    defaults = {"max_new_tokens": 256, "temperature": 0.8, "top_k": 50, "top_p": None, **sampling}
+    check_sampling(**defaults)
+    check_finite(model)
+    limits = {**CHAT_LIMITS, **(limits or {})}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # chunked replies
@@ -276,9 +354,11 @@ def chat_server(model, host="127.0.0.1", port=8000, **sampling):
         def log_message(self, *args):  # quiet: no line per request
             pass
 
-        def _send(self, status, body, kind="text/plain; charset=utf-8"):
+        def _send(self, status, body, kind="text/plain; charset=utf-8", close=False):
             data = body.encode()
             self.send_response(status)
+            if close:
+                self.send_header("Connection", "close")
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -292,21 +372,21 @@ def chat_server(model, host="127.0.0.1", port=8000, **sampling):
         def do_POST(self):
             if self.path != "/api/chat":
                 return self._send(404, "not found: POST /api/chat")
-            try:
-                req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                messages = req["messages"]
-                check_conversation(messages, allow_empty=True)
-                if messages[-1]["role"] != "user":
-                    raise ValueError("the last message is the user's: the reply answers it")
-                asked = {k: req[k] for k in ("temperature", "top_k", "top_p", "max_new_tokens") if k in req}
-                opts = {**sampling, **asked}
-            except (ValueError, KeyError, TypeError) as e:
-                return self._send(400, f"bad request: {e}")
+            size = self.headers.get("Content-Length", "")
+            try:  # everything is checked before the status line: once it says 200, the reply streams
+                if not (size.isascii() and size.isdigit()):
+                    raise BadRequest("send the JSON body with a Content-Length header", 411)
+                n, most = int(size), limits["body_bytes"]
+                if n > most:  # refused unread
+                    raise BadRequest(f"the body is {n:,} bytes, over the limit of {most:,}", 413)
+                messages, opts = chat_request(self.rfile.read(n), enc, defaults, limits)
+            except BadRequest as e:  # a body left unread (411, 413): the connection can't carry another request
+                return self._send(e.status, f"bad request: {e}", close=e.status != 400)
+            ids = render_prompt(fit_conversation(messages, enc, bs - min(opts["max_new_tokens"], bs // 2)), enc)
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            ids = render_prompt(fit_conversation(messages, enc, budget), enc)
             with lock:  # one reply at a time
                 for piece in stream_reply(model, ids, enc, **opts):
                     data = piece.encode()
@@ -342,7 +422,9 @@ def chat_cli(
     from buildNanoGPT.train import DDPConfig, load_model  # training builds on the chat format, not the other way round
 
     with cli_errors("bngpt_chat"):
+        check_sampling(temperature, top_k or None, top_p, max_new_tokens)
         gpt, tok = load_model(model, DDPConfig(device=device).device)
+        check_finite(gpt, model)
         if tok.get("name") != "gpt2-chat":
             raise ValueError(f"{model} was not trained on conversations (its tokenizer is {tok.get('name')!r}, without "
                              "<|im_start|>/<|im_end|>): mid-train it first (bngpt_train --mode midtrain --init_from "

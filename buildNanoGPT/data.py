@@ -16,8 +16,8 @@ from .core import atomic_write, cli, cli_errors, key_values
 __all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'CHAT_TOKENS', 'MANIFEST', 'MASK_SUFFIX', 'HELLASWAG_URL',
            'file_sha256', 'download_file', 'cache_dir', 'find_data', 'find_docs', 'CharTokenizer', 'get_tokenizer',
            'tokenizer_spec', 'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name', 'list_shards',
-           'read_manifest', 'LocalDocs', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard', 'DataLoaderLite',
-           'data_fingerprint', 'write_masked_shards', 'tinyshakespeare_prep', 'edu_fineweb10B_prep',
+           'read_manifest', 'LocalDocs', 'not_utf8', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard',
+           'DataLoaderLite', 'data_fingerprint', 'write_masked_shards', 'tinyshakespeare_prep', 'edu_fineweb10B_prep',
            'hellaswag_val_prep', 'prepare_cli']
 
 # %% ../nbs/00_data.ipynb #6f1d2dcc
@@ -279,14 +279,23 @@ class LocalDocs:
     def __iter__(self):
         for f in self.files:
             with open(f, encoding="utf-8") as fh:
-                if f.suffix == ".jsonl":
-                    yield from (json.loads(l) for l in fh if l.strip())
-                elif self.sample_by == "document":
-                    yield {"text": fh.read()}
-                elif self.sample_by == "line":
-                    yield from ({"text": l.rstrip("\n")} for l in fh)
-                else:
-                    yield from ({"text": p} for p in _paragraphs(fh) if p)
+                try:
+                    if f.suffix == ".jsonl":
+                        yield from (json.loads(l) for l in fh if l.strip())
+                    elif self.sample_by == "document":
+                        yield {"text": fh.read()}
+                    elif self.sample_by == "line":
+                        yield from ({"text": l.rstrip("\n")} for l in fh)
+                    else:
+                        yield from ({"text": p} for p in _paragraphs(fh) if p)
+                except UnicodeDecodeError as e:
+                    raise not_utf8(f, e) from None
+
+
+def not_utf8(path, e):
+    "The one-line error for a file `path` that is not UTF-8 text (`e`: the UnicodeDecodeError)."
+    return ValueError(f"{path} is not UTF-8 text (byte 0x{e.object[e.start]:02x}: {e.reason}): save it as UTF-8 "
+                      "(e.g. iconv -f latin1 -t utf-8)")
 
 
 def _paragraphs(fh, block=1 << 20):
@@ -351,11 +360,13 @@ class ShardWriter:
         name = shard_name(self.prefix, split, idx)
         with atomic_write(self.out_dir / name) as f:
             np.save(f, self.buf[: self.n])
-        self.shards.append({"file": name, "split": split, "tokens": int(self.n)})
+        shard = {"file": name, "split": split, "tokens": int(self.n), "sha256": file_sha256(self.out_dir / name)}
         if self.mask is not None:
-            self.shards[-1]["mask"] = name.removesuffix(".npy") + MASK_SUFFIX
-            with atomic_write(self.out_dir / self.shards[-1]["mask"]) as f:
+            shard["mask"] = name.removesuffix(".npy") + MASK_SUFFIX
+            with atomic_write(self.out_dir / shard["mask"]) as f:
                 np.save(f, self.mask[: self.n])
+            shard["mask_sha256"] = file_sha256(self.out_dir / shard["mask"])
+        self.shards.append(shard)
         self.n = 0
 
 # %% ../nbs/00_data.ipynb #4075e0da
@@ -704,9 +715,12 @@ def _random_batch(self: DataLoaderLite):
 
 # %% ../nbs/00_data.ipynb #1f360f3c
 def data_fingerprint(data_root):
-    "Identity of the dataset in `data_root`, wherever it lies: tokenizer, vocab_size, hash of shard names and lengths."
+    "Identity of the dataset in `data_root`, wherever it lies: tokenizer, vocab_size, a hash of its shards' contents."
     m = read_manifest(data_root)
-    if m is not None:
+    if m is not None and all("sha256" in s for s in m["shards"]):  # the hashes recorded when the shards were written
+        shards = [(s["file"], s["tokens"], s["sha256"], s.get("mask_sha256")) for s in m["shards"]]
+        tokenizer, vocab_size = m["tokenizer"], m["vocab_size"]
+    elif m is not None:  # a manifest written before the hashes: names and lengths, the fingerprint it had then
         shards, tokenizer, vocab_size = [(s["file"], s["tokens"]) for s in m["shards"]], m["tokenizer"], m["vocab_size"]
     else:  # raw shards, read as GPT-2 tokens
         shards = [(p.name, len(TokenShard(p))) for p in sorted(Path(data_root).glob("*.npy"))]
@@ -746,9 +760,14 @@ def tinyshakespeare_prep(
 ):
     "Tiny Shakespeare (`input_path`, else `find_data`'s copy or download) as train/val shards; returns the manifest."
     path = find_data("tinyshakespeare.txt") if input_path is None else Path(input_path)
+    if path.is_dir():
+        raise IsADirectoryError(f"input {path} is a directory: give the text file itself (--input_path FILE.txt)")
     if not path.is_file():
         raise FileNotFoundError(f"input {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise not_utf8(path, e) from None
     if not text:
         raise ValueError(f"{path} is empty")
     n = int(len(text) * (1 - val_fraction))
@@ -796,12 +815,17 @@ def hellaswag_val_prep(local_dir="hellaswag", input_path=None):
     if input_path is None:
         return download_file(HELLASWAG_URL.format(split="val"), dest)
     src = Path(input_path)
+    if src.is_dir():
+        raise IsADirectoryError(f"input {src} is a directory: give the file itself (--input_path hellaswag_val.jsonl)")
     if not src.is_file():
         raise FileNotFoundError(f"input {src} does not exist")
-    first = src.open(encoding="utf-8").readline()
     try:
+        with open(src, encoding="utf-8") as f:
+            first = f.readline()
         ex = json.loads(first)
         assert {"ctx", "label", "endings"} <= set(ex) and len(ex["endings"]) == 4
+    except UnicodeDecodeError as e:
+        raise not_utf8(src, e) from None
     except Exception:
         raise ValueError(f"{src} is not HellaSwag jsonl: each line needs 'ctx', 'label' and 4 'endings'") from None
     if src.resolve() != dest.resolve():

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_model.ipynb #1111ba99
 from __future__ import annotations
-import json
+import json, math, numbers, pickle
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
@@ -25,8 +25,8 @@ def __getattr__(
 
 # %% auto #0
 __all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'padded_vocab_size', 'unpadded_vocab_size', 'CausalSelfAttention', 'MLP', 'Block',
-           'GPT', 'KVCache', 'sample_next', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'grow_vocab',
-           'unwrap', 'export', 'linear_cross_entropy']
+           'GPT', 'KVCache', 'check_sampling', 'check_finite', 'sample_next', 'generate_recompute', 'config_from_hf',
+           'load_hf_state_dict', 'grow_vocab', 'unwrap', 'export', 'linear_cross_entropy']
 
 # %% ../nbs/01_model.ipynb #fbf2a2fd
 PRESETS = {
@@ -228,6 +228,39 @@ class KVCache:
         return self.k[:, :, : self.n], self.v[:, :, : self.n]
 
 
+def _real(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _whole(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _show(v):
+    return repr(v)[:40]  # a value from a request may be anything, of any length
+
+
+def check_sampling(temperature=1.0, top_k=None, top_p=None, max_new_tokens=0):
+    "A one-line error unless these sampling settings are usable; `temperature=0` is greedy (top-k/top-p unused)."
+    if not (_real(temperature) and math.isfinite(temperature) and (temperature == 0 or temperature >= 1e-4)):
+        raise ValueError(f"temperature must be 0 (greedy) or a finite number from 1e-4 up, not {_show(temperature)}")
+    if top_k is not None and not (_whole(top_k) and top_k >= 1):
+        raise ValueError(f"top_k must be a whole number >= 1 (or None: every token), not {_show(top_k)}")
+    if top_p is not None and not (_real(top_p) and 0 < top_p <= 1):  # NaN fails the comparison too
+        raise ValueError(f"top_p must be a number in (0, 1] (or None: no nucleus cut), not {_show(top_p)}")
+    if not (_whole(max_new_tokens) and max_new_tokens >= 0):
+        raise ValueError(f"max_new_tokens must be a whole number >= 0, not {_show(max_new_tokens)}")
+
+
+def check_finite(model, what="the model"):
+    "`model`, or a one-line error naming a weight tensor that holds NaN or infinity (a run that diverged)."
+    for name, p in model.state_dict().items():
+        if p.is_floating_point() and not bool(torch.isfinite(p).all()):
+            raise ValueError(f"the weights of {what} are not finite ({name} holds NaN or inf): the run that wrote "
+                             "them diverged; sample from an earlier checkpoint")
+    return model
+
+
 def sample_next(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
     "Next-token ids `(B, 1)` from last-position `logits` `(B, vocab)`."
     if temperature == 0:
@@ -249,6 +282,7 @@ def sample_next(logits, temperature=1.0, top_k=None, top_p=None, generator=None)
 def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None,
              vocab_size=None):
     "Continue `idx` `(B, T)` by `max_new_tokens` tokens, with a key/value cache (only ids below `vocab_size`)."
+    check_sampling(temperature, top_k, top_p, max_new_tokens)
     was_training, bs = self.training, self.config.block_size
     self.eval()
     done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
@@ -276,6 +310,7 @@ def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=
 @torch.no_grad()
 def generate_recompute(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
     "Generation without a cache (the reference's loop): a full forward pass per new token."
+    check_sampling(temperature, top_k, top_p, max_new_tokens)
     for _ in range(max_new_tokens):
         logits, _ = model(idx[:, -model.config.block_size :])
         idx = torch.cat([idx, sample_next(logits[:, -1, :], temperature, top_k, top_p, generator)], dim=1)
@@ -359,10 +394,15 @@ def load_hf_state_dict(model, sd):
         more = "..." if len(missing) > 5 else ""
         raise ValueError(f"checkpoint does not match GPT-2 {model.config}: missing {missing[:5]}{more}, "
                          f"unexpected {unexpected[:5]}")
+    head, wte = sd.get("lm_head.weight"), sd["transformer.wte.weight"]
+    if head is not None and not (head.shape == wte.shape and torch.equal(head, wte)):
+        raise ValueError("the checkpoint's lm_head.weight differs from its token embedding (transformer.wte.weight), "
+                         "though its config ties them: this model has no head of its own, and dropping either would "
+                         "compute other logits; export it with the head tied (lm_head = wte)")
     with torch.no_grad():
         for k, v in sd.items():
             if k == "lm_head.weight":
-                continue
+                continue  # the same tensor as transformer.wte.weight, checked above
             v = v.t() if k.endswith(_CONV1D) else v
             if v.shape != ours[k].shape:
                 raise ValueError(f"{k}: checkpoint has shape {tuple(v.shape)}, the model needs {tuple(ours[k].shape)}")
@@ -371,12 +411,28 @@ def load_hf_state_dict(model, sd):
 
 
 def _read_weights(d):
+    "The tensors of `d`'s `model.safetensors` (or `pytorch_model.bin`); a file that can't be read is one line."
     if (d / "model.safetensors").exists():
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        return load_file(d / "model.safetensors")
-    if (d / "pytorch_model.bin").exists():
-        return torch.load(d / "pytorch_model.bin", map_location="cpu", weights_only=True)
+        try:
+            return load_file(d / "model.safetensors")
+        except SafetensorError as e:
+            raise ValueError(f"{d / 'model.safetensors'} is not a readable safetensors file ({e}): it may have been "
+                             "cut short; download or export it again") from None
+    p = d / "pytorch_model.bin"
+    if p.exists():
+        try:
+            return torch.load(p, map_location="cpu", weights_only=True)
+        except Exception as e:  # junk fails in many ways (EOFError, KeyError, IndexError, ...): all say the same
+            code = next((l.strip() for l in str(e).splitlines() if "GLOBAL" in l), None)  # a function it would call
+            if isinstance(e, pickle.UnpicklingError) and code:
+                raise ValueError(f"{p} was refused as unsafe: loading it would call Python code ({code}). Use a "
+                                 "model.safetensors, or torch.load it yourself only if you trust where it came from"
+                                 ) from None
+            raise ValueError(f"{p} is not a readable PyTorch weights file ({type(e).__name__}): it may be cut short "
+                             "or damaged; download it again") from None
     raise FileNotFoundError(f"{d} has no model.safetensors or pytorch_model.bin")
 
 
@@ -456,6 +512,8 @@ def export(model, out_dir, vocab_size=None):
     eot = 50256 if V > 50256 else None  # GPT-2's <|endoftext|>, only in a vocabulary that has it; an explicit null,
     hf_cfg.update(bos_token_id=eot, eos_token_id=eot)  # or transformers falls back to GPT-2's 50256
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"out_dir {out_dir} is a file, not a directory: choose another out_dir")
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "model.safetensors") as tmp:
         save_file(sd, str(tmp), metadata={"format": "pt"})

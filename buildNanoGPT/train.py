@@ -890,9 +890,13 @@ def sample_cli(
     device: str = None,  # cpu, cuda, mps (default: the best available)
 ):
     "Sample continuations of a prompt."
+    from buildNanoGPT.model import check_finite, check_sampling
+
     with cli_errors("bngpt_sample"):
+        check_sampling(temperature, top_k or None, top_p, max_new_tokens)  # before the model is loaded
         ddp = DDPConfig(device=device)
         gpt, tok = load_model(model, ddp.device)
+        check_finite(gpt, model)
         enc = get_tokenizer(tok)
         length = len(enc.encode_ordinary(prompt)) + max_new_tokens
         generate_text(gpt, enc, ddp, prompt, num_samples, length, top_k or None, seed, temperature=temperature,
@@ -905,9 +909,14 @@ def export_cli(
     out_dir: str,  # directory to write config.json and model.safetensors into
 ):
     "Export a checkpoint in the Hugging Face GPT-2 format."
+    from buildNanoGPT.core import atomic_write
+
     with cli_errors("bngpt_export"):
         gpt, tok = load_model(model, "cpu")
         export(gpt, out_dir, vocab_size=get_tokenizer(tok).n_vocab)  # every id of its tokenizer (the chat tokens too)
         if tok["name"] != "gpt2":
-            (Path(out_dir) / TOKENIZER_FILE).write_text(json.dumps(tok))
+            with atomic_write(Path(out_dir) / TOKENIZER_FILE, "w") as f:
+                f.write(json.dumps(tok))
+        else:  # an earlier export's tokenizer file would say these ids are another tokenizer's
+            (Path(out_dir) / TOKENIZER_FILE).unlink(missing_ok=True)
         print(f"exported to {out_dir}")
