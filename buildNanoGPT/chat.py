@@ -301,11 +301,11 @@ def chat_request(body, enc, defaults=None, limits=None):
 
 # %% ../nbs/05_chat.ipynb #76942774
 CHAT_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>buildNanoGPT chat</title>
+<html><head><meta charset="utf-8"><title>buildNanoGPT chat</title><link rel="icon" href="data:,">
 <style>
 body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
 #log div { white-space: pre-wrap; margin: .4rem 0; padding: .5rem .7rem; border-radius: .5rem; }
-.user { background: #e8f0fe; } .assistant { background: #f1f3f4; }
+.user { background: #e8f0fe; } .assistant { background: #f1f3f4; } .error { background: #fce8e6; }
 .user::before { content: "you: "; font-weight: 600; } .assistant::before { content: "assistant: "; font-weight: 600; }
 form { display: flex; gap: .5rem; } #text { flex: 1; padding: .5rem; }
 input#system { width: 100%; margin-bottom: .5rem; }
@@ -328,6 +328,8 @@ document.getElementById("form").onsubmit = async (e) => {
   const sys = document.getElementById("system").value.trim();
   const body = {messages: sys ? [{role: "system", content: sys}, ...messages] : messages};
   const out = show("assistant", ""), res = await fetch("/api/chat", {method: "POST", body: JSON.stringify(body)});
+  if (!res.ok) {  // a refused request: say why, and take the message back out of the conversation
+    out.className = "error"; out.textContent = await res.text(); messages.pop(); return; }
   const reader = res.body.getReader(), dec = new TextDecoder();
   for (;;) { const {done, value} = await reader.read(); if (done) break; out.textContent += dec.decode(value); }
   messages.push({role: "assistant", content: out.textContent});
@@ -367,6 +369,8 @@ def chat_server(model, host="127.0.0.1", port=8000, limits=None, **sampling):
         def do_GET(self):
             if self.path in ("/", "/index.html"):
                 return self._send(200, CHAT_PAGE, "text/html; charset=utf-8")
+            if self.path == "/favicon.ico":  # browsers ask for it; the page says it has none
+                return self._send(204, "")
             self._send(404, "not found: the page is at /")
 
         def do_POST(self):
