@@ -13,12 +13,10 @@ BLOCKS = [
     ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
     ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),
     ("bngpt_prepare task-mixture", "the README says: the network (the mixture comes from the hub)", {}),
-    ("chat_pattern_run()", None, {"chat_pattern_run()": "chat_pattern_run(pretrain_steps=3, midtrain_steps=3)"}),
+    ("chat_pattern_run()", "the README says: half an hour (the chat notebook tests its data, scoring and bngpt_chat; "
+     "the training notebook train_all)", {}),
 ]
-AFTER = {  # commands the README gives in its text after a block, run once the block has run
-    "chat_pattern_run()": ['bngpt_chat log/chat_pattern/midtrain --temperature 0 --prompt "Which number is in this '
-                           'sentence? garden seven window quickly"'],
-}
+AFTER = {}  # phrase of a block: commands the README gives in its text after it, run once the block has run
 
 root, shared = Path(__file__).resolve().parent.parent, Path(sys.argv[1]).resolve()
 readme = (root / "README.md").read_text(encoding="utf-8")
