@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #72a515d8
 from __future__ import annotations
-import os, re, sys, math, time, json, pickle, random, signal, warnings, contextlib
+import os, re, sys, math, time, numbers, json, pickle, random, signal, warnings, contextlib
 from datetime import timedelta
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -19,12 +19,12 @@ from .eval import bundle_tasks, evaluate_loss, hellaswag_eval, run_benchmarks
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'RESUME_FREE', 'MIDTRAIN', 'default_device',
-           'resolve_precision', 'autocast', 'accumulate_gradients', 'train_step', 'DDPConfig', 'TrainingConfig',
-           'get_lr', 'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due', 'RunLog', 'checkpoints',
-           'latest_checkpoint', 'rank_state', 'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'load_model',
-           'model_from_checkpoint', 'StopSignal', 'peak_flops', 'flops_per_token', 'step_line', 'Run', 'check_resume',
-           'setup_run', 'measure', 'save', 'train_GPT', 'midtrain_config', 'train_all', 'train_cli', 'sample_cli',
-           'export_cli']
+           'resolve_precision', 'autocast', 'accumulate_gradients', 'train_step', 'check_number', 'DDPConfig',
+           'TrainingConfig', 'get_lr', 'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due',
+           'RunLog', 'checkpoints', 'latest_checkpoint', 'rank_state', 'save_checkpoint', 'load_checkpoint',
+           'restore_checkpoint', 'load_model', 'model_from_checkpoint', 'StopSignal', 'peak_flops', 'flops_per_token',
+           'step_line', 'Run', 'check_resume', 'setup_run', 'measure', 'save', 'train_GPT', 'midtrain_config',
+           'train_all', 'train_cli', 'sample_cli', 'export_cli']
 
 # %% ../nbs/02_train.ipynb #2b7945e2
 def default_device():
@@ -101,6 +101,13 @@ def _check_device(device):
     return kind
 
 
+def check_number(name, value, kind, ok, words):
+    "A one-line error naming `name` and what it may be (`words`) unless `value` is a finite `kind` passing `ok`."
+    typed = isinstance(value, numbers.Integral if kind is int else numbers.Real) and not isinstance(value, bool)
+    if not (typed and math.isfinite(value) and ok(value)):  # NaN fails every comparison: it would pass `v < 0`
+        raise ValueError(f"{name} must be {words}, got {value!r}")
+
+
 @dataclass
 class DDPConfig:
     "This process's place in a (possibly distributed) run: rank, world size, device; starts torchrun's process group."
@@ -116,6 +123,7 @@ class DDPConfig:
     device_type: str = field(init=False)
 
     def __post_init__(self):
+        check_number("DDPConfig.timeout_s", self.timeout_s, float, lambda v: v > 0, "a finite number > 0 (seconds)")
         self.ddp = int(os.environ.get("RANK", -1)) != -1
         if self.ddp:
             self.rank, self.local_rank, self.world_size = (
@@ -168,6 +176,23 @@ class DDPConfig:
             dist.destroy_process_group()
 
 # %% ../nbs/02_train.ipynb #28672858
+# what each numeric field of TrainingConfig may be: (type, test, the range in words)
+_POSITIVE_INT = (int, lambda v: v >= 1, "a positive integer")
+_POSITIVE = (float, lambda v: v > 0, "a finite number > 0")  # grad_clip 0 would stop learning, < 0 climb the loss
+_NOT_NEGATIVE = (float, lambda v: v >= 0, "a finite number >= 0")  # a negative one pushes the weights the wrong way
+_RANGES = {
+    **dict.fromkeys(("total_batch_size", "B", "T", "max_steps", "val_every", "val_steps", "hella_every",
+                     "hella_examples", "core_every", "core_max_per_task", "sample_every", "num_samples",
+                     "sample_length", "checkpoint_every", "keep_last", "log_every"), _POSITIVE_INT),
+    "warmup_steps": (int, lambda v: v >= 0, "an integer >= 0"),
+    "seed": (int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)"),  # what NumPy's generator takes
+    **dict.fromkeys(("max_lr", "grad_clip"), _POSITIVE),
+    **dict.fromkeys(("min_lr", "weight_decay"), _NOT_NEGATIVE),
+    **dict.fromkeys(("beta1", "beta2"), (float, lambda v: 0 <= v < 1, "in [0, 1)")),
+}
+_OPTIONAL = dict.fromkeys(("min_lr", "hella_examples", "core_every", "core_max_per_task"), " (or None)")
+
+
 @dataclass
 class TrainingConfig:
     "Hyper-parameters and cadences of a training run (defaults: the lecture's GPT-2 124M on FineWeb-Edu 10B)."
@@ -211,26 +236,15 @@ class TrainingConfig:
     tensorboard: bool = False  # also log to TensorBoard, in log_dir/tensorboard (pip install tensorboard)
 
     def __post_init__(self):
+        for k, (kind, ok, words) in _RANGES.items():
+            if not (k in _OPTIONAL and getattr(self, k) is None):
+                check_number(f"TrainingConfig.{k}", getattr(self, k), kind, ok, words + _OPTIONAL.get(k, ""))
         if self.min_lr is None:
             self.min_lr = 0.1 * self.max_lr
         resolve_precision(self.precision, "cpu")  # checks the name
         for k in ("sampling", "val_sampling"):
             if getattr(self, k) not in ("sequential", "random"):
                 raise ValueError(f"TrainingConfig.{k} must be 'sequential' or 'random', not {getattr(self, k)!r}")
-        positive = ("total_batch_size", "B", "T", "max_steps", "val_every", "val_steps", "hella_every", "sample_every",
-                    "checkpoint_every", "keep_last", "log_every", "max_lr", "grad_clip")
-        for k in positive:  # grad_clip 0 would stop learning, a negative one would climb the loss
-            if getattr(self, k) <= 0:
-                raise ValueError(f"TrainingConfig.{k} must be positive, got {getattr(self, k)}")
-        for k in ("core_every", "core_max_per_task"):
-            if getattr(self, k) is not None and getattr(self, k) <= 0:
-                raise ValueError(f"TrainingConfig.{k} must be positive (or None), got {getattr(self, k)}")
-        for k in ("min_lr", "weight_decay"):  # a negative one pushes the weights the wrong way
-            if getattr(self, k) < 0:
-                raise ValueError(f"TrainingConfig.{k} must not be negative, got {getattr(self, k)}")
-        for k in ("beta1", "beta2"):
-            if not 0 <= getattr(self, k) < 1:
-                raise ValueError(f"TrainingConfig.{k} must be in [0, 1), got {getattr(self, k)}")
         if self.min_lr > self.max_lr:
             raise ValueError(f"TrainingConfig.min_lr ({self.min_lr}) is larger than max_lr ({self.max_lr})")
         if self.warmup_steps > self.max_steps:
@@ -247,6 +261,7 @@ class TrainingConfig:
                 f"{self.B}*{self.T}*{world_size} = {per_step:,}; choose a multiple of {per_step:,} (e.g. {nearest:,})"
             )
         return self.total_batch_size // per_step
+
 
 # %% ../nbs/02_train.ipynb #000f68d2
 def get_lr(step, cf):
