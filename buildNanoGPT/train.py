@@ -860,8 +860,9 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             batches = [run.train_loader.next_batch() for _ in range(grad_accum)]
             try:
                 loss, norm = train_step(run.model, run.optimizer, batches, lr, cf.grad_clip, ddp_cf, cf.precision)
-            except FloatingPointError as e:  # every process meets it: the loss and gradients are all-reduced
-                raise FloatingPointError(f"step {step}: {e}; {_what_is_left(cf.log_dir)}") from None
+            except FloatingPointError as e:  # every process meets it (the loss and gradients are all-reduced),
+                e = FloatingPointError(f"step {step}: {e}; {_what_is_left(cf.log_dir)}")  # process 0 reports it
+                raise (e if ddp_cf.master_process else PeerFailed(f"process 0 failed too: {e}")) from None
             if ddp_cf.device_type == "cuda":
                 torch.cuda.synchronize()  # wait for the GPU to finish the step before reading the clock
             step_times[step] = dt = time.perf_counter() - t0
