@@ -202,7 +202,25 @@ class DDPConfig:
         if self.ddp and dist.is_initialized():
             if sys.exc_info()[0] is None:  # on success every process is done with its collectives before any one
                 dist.barrier()  # tears the group down; a failing one doesn't wait: the others may be elsewhere
+                self._leave_together()
             dist.destroy_process_group()
+
+    _generation = 0  # process groups this process has left (the keys below count up across them)
+
+    def _leave_together(self):
+        "Wait, through the rendezvous store, until every process is out of the barrier: then none is still reading."
+        DDPConfig._generation += 1
+        store, n, g = dist.distributed_c10d._get_default_store(), self.world_size, DDPConfig._generation
+        deadline = time.time() + self.timeout_s
+        count = store.add("bngpt_out", 1)
+        while count < n * g and time.time() < deadline:
+            time.sleep(0.01)
+            count = store.add("bngpt_out", 0)
+        if self.rank != 0:
+            store.add("bngpt_gone", 1)  # the last word to the store, which may live in process 0:
+        else:  # process 0 waits for it before it exits
+            while store.add("bngpt_gone", 0) < (n - 1) * g and time.time() < deadline:
+                time.sleep(0.01)
 
 
 # %% ../nbs/02_train.ipynb #28672858
