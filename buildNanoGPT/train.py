@@ -194,15 +194,20 @@ class DDPConfig:
             return
         why = [str(error) if first == self.rank else None]
         dist.broadcast_object_list(why, src=first)
+        if error is not None:
+            error.agreed = True  # every process stops here: `destroy` may wait for the others
         if first != self.rank:
-            raise PeerFailed(f"process {first} failed: {why[0]}") from error
+            peer = PeerFailed(f"process {first} failed: {why[0]}")
+            peer.agreed = True
+            raise peer from error
 
     def destroy(self):
         "End the process group (call once at the end of a torchrun script, in a `finally`)."
         if self.ddp and dist.is_initialized():
-            if sys.exc_info()[0] is None:  # on success every process is done with its collectives before any one
-                dist.barrier()  # tears the group down; a failing one doesn't wait: the others may be elsewhere
-                self._leave_together()
+            error = sys.exc_info()[1]  # the exception passing through the caller's `finally`, if any
+            if error is None or getattr(error, "agreed", False):  # all done with their collectives (or all failed
+                dist.barrier()  # in `together`): leave together; a process failing alone doesn't wait, the others
+                self._leave_together()  # may be in another collective
             dist.destroy_process_group()
 
     _generation = 0  # process groups this process has left (the keys below count up across them)
