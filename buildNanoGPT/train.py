@@ -203,29 +203,36 @@ class DDPConfig:
 
     def destroy(self):
         "End the process group (call once at the end of a torchrun script, in a `finally`)."
-        if self.ddp and dist.is_initialized():
-            error = sys.exc_info()[1]  # the exception passing through the caller's `finally`, if any
-            if error is None or getattr(error, "agreed", False):  # all done with their collectives (or all failed
-                dist.barrier()  # in `together`): leave together; a process failing alone doesn't wait, the others
-                self._leave_together()  # may be in another collective
+        if not (self.ddp and dist.is_initialized()):
+            return
+        error = sys.exc_info()[1]  # the exception passing through the caller's `finally`, if any
+        if error is None or getattr(error, "agreed", False):  # every process gets here (or failed in `together`)
+            self._leave_in_turn()
+        else:  # a process failing alone doesn't wait: the others may be in another collective
             dist.destroy_process_group()
 
-    _generation = 0  # process groups this process has left (the keys below count up across them)
+    _generation = 0  # process groups this process has left (the store's counts go on across them)
 
-    def _leave_together(self):
-        "Wait, through the rendezvous store, until every process is out of the barrier: then none is still reading."
+    def _leave_in_turn(self):
+        "Tear the group down in turn: the others once every process is out of the barrier, then process 0."
         DDPConfig._generation += 1
         store, n, g = dist.distributed_c10d._get_default_store(), self.world_size, DDPConfig._generation
         deadline = time.time() + self.timeout_s
-        count = store.add("bngpt_out", 1)
-        while count < n * g and time.time() < deadline:
-            time.sleep(0.01)
-            count = store.add("bngpt_out", 0)
+        dist.barrier()  # every process is done with its collectives,
+        store.add("bngpt_out", 1)
+        _wait_count(store, "bngpt_out", n * g, deadline)  # and out of the barrier: none is reading any more
         if self.rank != 0:
-            store.add("bngpt_gone", 1)  # the last word to the store, which may live in process 0:
-        else:  # process 0 waits for it before it exits
-            while store.add("bngpt_gone", 0) < (n - 1) * g and time.time() < deadline:
-                time.sleep(0.01)
+            dist.destroy_process_group()  # the others close their connections while process 0 only waits,
+            store.add("bngpt_gone", 1)
+        else:
+            _wait_count(store, "bngpt_gone", (n - 1) * g, deadline)  # then process 0 (the store may live in it)
+            dist.destroy_process_group()
+
+
+def _wait_count(store, key, n, deadline):
+    "Wait until the counter `key` in the rendezvous `store` reaches `n`, or `deadline` passes."
+    while store.add(key, 0) < n and time.time() < deadline:
+        time.sleep(0.01)
 
 
 # %% ../nbs/02_train.ipynb #28672858
