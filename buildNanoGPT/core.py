@@ -8,9 +8,9 @@ import os, sys, io, argparse, contextlib, dataclasses, inspect, tokenize, typing
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PATH_VARS', 'LOG_STREAMS', 'atomic_path', 'atomic_write', 'cli_errors', 'project_root', 'resolve_env_paths',
-           'key_values', 'log_line', 'parse_log_line', 'append_line', 'cut_partial_line', 'truncate_log',
-           'arg_comments', 'cli']
+__all__ = ['PATH_VARS', 'LOG_STREAMS', 'atomic_path', 'atomic_write', 'PeerFailed', 'cli_errors', 'project_root',
+           'resolve_env_paths', 'key_values', 'log_line', 'parse_log_line', 'append_line', 'cut_partial_line',
+           'truncate_log', 'arg_comments', 'cli']
 
 # %% ../nbs/00_core.ipynb #e025b9c4
 def _file_mode():
@@ -55,6 +55,10 @@ def atomic_write(path, mode="wb"):
         yield f
 
 # %% ../nbs/00_core.ipynb #2dd3bab3
+class PeerFailed(Exception):
+    "Raised in the other processes of a `torchrun` job when one of them failed (that one reports the error)."
+
+
 @contextlib.contextmanager
 def cli_errors(prog):
     "Turn the errors a user can fix into one line on stderr and exit status 1."
@@ -63,6 +67,9 @@ def cli_errors(prog):
     except (ValueError, OSError, KeyError, FloatingPointError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(1)
+    except PeerFailed:
+        sys.exit(1)
+
 
 # %% ../nbs/00_core.ipynb #151041bd
 PATH_VARS = ("BUILDNANOGPT_DATA", "BUILDNANOGPT_CACHE", "TIKTOKEN_CACHE_DIR")  # folders named by environment variables

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #72a515d8
 from __future__ import annotations
-import os, re, sys, math, time, json, pickle, random, signal, warnings, contextlib
+import os, re, sys, math, time, numbers, json, pickle, random, signal, warnings, contextlib
 from datetime import timedelta
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
@@ -12,19 +12,20 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
-from .core import LOG_STREAMS, append_line, atomic_path, cli, cli_errors, log_line, truncate_log
+from .core import (LOG_STREAMS, PeerFailed, append_line, atomic_path, cli, cli_errors, log_line,
+                               truncate_log)
 from .data import DataLoaderLite, data_fingerprint, get_tokenizer, read_manifest
 from .model import GPT, GPTConfig, export, grow_vocab, padded_vocab_size, unwrap
 from .eval import bundle_tasks, evaluate_loss, hellaswag_eval, run_benchmarks
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'RESUME_FREE', 'MIDTRAIN', 'default_device',
-           'resolve_precision', 'autocast', 'accumulate_gradients', 'train_step', 'DDPConfig', 'TrainingConfig',
-           'get_lr', 'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due', 'RunLog', 'checkpoints',
-           'latest_checkpoint', 'rank_state', 'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'load_model',
-           'model_from_checkpoint', 'StopSignal', 'peak_flops', 'flops_per_token', 'step_line', 'Run', 'check_resume',
-           'loader_config', 'setup_run', 'measure', 'save', 'train_GPT', 'midtrain_config', 'train_all', 'train_cli',
-           'sample_cli', 'export_cli']
+           'resolve_precision', 'autocast', 'accumulate_gradients', 'train_step', 'check_number', 'DDPConfig',
+           'TrainingConfig', 'get_lr', 'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due',
+           'RunLog', 'checkpoints', 'latest_checkpoint', 'rank_state', 'save_checkpoint', 'nonfinite',
+           'load_checkpoint', 'restore_checkpoint', 'load_model', 'model_from_checkpoint', 'StopSignal', 'peak_flops',
+           'flops_per_token', 'step_line', 'Run', 'check_resume', 'loader_config', 'setup_run', 'measure', 'save',
+           'train_GPT', 'midtrain_config', 'train_all', 'train_cli', 'sample_cli', 'export_cli']
 
 # %% ../nbs/02_train.ipynb #2b7945e2
 def default_device():
@@ -81,11 +82,13 @@ def train_step(model, optimizer, batches, lr, grad_clip=1.0, ddp_cf=None, precis
     loss = loss.item()
     if not math.isfinite(loss):
         raise FloatingPointError(f"loss is {loss}: the weights were not updated")
-    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).item()
+    if not math.isfinite(norm):  # clipping can't fix it: the clipped gradients are NaN, and so would the weights be
+        raise FloatingPointError(f"gradient norm is {norm} (loss {loss:.4f}): the weights were not updated")
     for group in optimizer.param_groups:
         group["lr"] = lr
     optimizer.step()
-    return loss, norm.item()
+    return loss, norm
 
 # %% ../nbs/02_train.ipynb #c92cd4dd
 def _check_device(device):
@@ -99,6 +102,13 @@ def _check_device(device):
     if kind == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise ValueError(f"device {device!r}: Apple's MPS is not available here; use --device cpu")
     return kind
+
+
+def check_number(name, value, kind, ok, words):
+    "A one-line error naming `name` and what it may be (`words`) unless `value` is a finite `kind` passing `ok`."
+    typed = isinstance(value, numbers.Integral if kind is int else numbers.Real) and not isinstance(value, bool)
+    if not (typed and math.isfinite(value) and ok(value)):  # NaN fails every comparison: it would pass `v < 0`
+        raise ValueError(f"{name} must be {words}, got {value!r}")
 
 
 @dataclass
@@ -116,6 +126,7 @@ class DDPConfig:
     device_type: str = field(init=False)
 
     def __post_init__(self):
+        check_number("DDPConfig.timeout_s", self.timeout_s, float, lambda v: v > 0, "a finite number > 0 (seconds)")
         self.ddp = int(os.environ.get("RANK", -1)) != -1
         if self.ddp:
             self.rank, self.local_rank, self.world_size = (
@@ -161,13 +172,87 @@ class DDPConfig:
         dist.all_gather_object(out, obj)
         return out
 
+    @contextlib.contextmanager
+    def together(self):
+        "A block that fails on every process if it fails on any: that one raises its error, the others `PeerFailed`."
+        # the block must hold no collective: a process that failed before one would leave the others waiting in it
+        try:
+            yield
+        except Exception as e:
+            self._agree(e)
+            raise
+        self._agree(None)
+
+    def _agree(self, error):
+        "Raise `PeerFailed` if a process of a lower rank than this one's failed (`error`: this one's, or None)."
+        if not self.ddp:
+            return
+        first = torch.tensor(self.world_size if error is None else self.rank, device=self.device)
+        dist.all_reduce(first, op=dist.ReduceOp.MIN)  # the first process to fail, in rank order (world_size: none)
+        first = int(first.item())
+        if first == self.world_size:
+            return
+        why = [str(error) if first == self.rank else None]
+        dist.broadcast_object_list(why, src=first)
+        if error is not None:
+            error.agreed = True  # every process stops here: `destroy` may wait for the others
+        if first != self.rank:
+            peer = PeerFailed(f"process {first} failed: {why[0]}")
+            peer.agreed = True
+            raise peer from error
+
     def destroy(self):
-        "End the process group (call once at the end of a torchrun script)."
-        if self.ddp and dist.is_initialized():
-            dist.barrier()  # every process is done with its collectives before any one tears the group down
+        "End the process group (call once at the end of a torchrun script, in a `finally`)."
+        if not (self.ddp and dist.is_initialized()):
+            return
+        error = sys.exc_info()[1]  # the exception passing through the caller's `finally`, if any
+        if error is None or getattr(error, "agreed", False):  # every process gets here (or failed in `together`)
+            self._leave_in_turn()
+        else:  # a process failing alone doesn't wait: the others may be in another collective
             dist.destroy_process_group()
 
+    _generation = 0  # process groups this process has left (the store's counts go on across them)
+
+    def _leave_in_turn(self):
+        "Tear the group down in turn: the others once every process is out of the barrier, then process 0."
+        DDPConfig._generation += 1
+        store, n, g = dist.distributed_c10d._get_default_store(), self.world_size, DDPConfig._generation
+        deadline = time.time() + self.timeout_s
+        dist.barrier()  # every process is done with its collectives,
+        store.add("bngpt_out", 1)
+        _wait_count(store, "bngpt_out", n * g, deadline)  # and out of the barrier: none is reading any more
+        if self.rank != 0:
+            dist.destroy_process_group()  # the others close their connections while process 0 only waits,
+            store.add("bngpt_gone", 1)
+        else:
+            _wait_count(store, "bngpt_gone", (n - 1) * g, deadline)  # then process 0 (the store may live in it)
+            dist.destroy_process_group()
+
+
+def _wait_count(store, key, n, deadline):
+    "Wait until the counter `key` in the rendezvous `store` reaches `n`, or `deadline` passes."
+    while store.add(key, 0) < n and time.time() < deadline:
+        time.sleep(0.01)
+
+
 # %% ../nbs/02_train.ipynb #28672858
+# what each numeric field of TrainingConfig may be: (type, test, the range in words)
+_POSITIVE_INT = (int, lambda v: v >= 1, "a positive integer")
+_POSITIVE = (float, lambda v: v > 0, "a finite number > 0")  # grad_clip 0 would stop learning, < 0 climb the loss
+_NOT_NEGATIVE = (float, lambda v: v >= 0, "a finite number >= 0")  # a negative one pushes the weights the wrong way
+_RANGES = {
+    **dict.fromkeys(("total_batch_size", "B", "T", "max_steps", "val_every", "val_steps", "hella_every",
+                     "hella_examples", "core_every", "core_max_per_task", "sample_every", "num_samples",
+                     "sample_length", "checkpoint_every", "keep_last", "log_every"), _POSITIVE_INT),
+    "warmup_steps": (int, lambda v: v >= 0, "an integer >= 0"),
+    "seed": (int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)"),  # what NumPy's generator takes
+    **dict.fromkeys(("max_lr", "grad_clip"), _POSITIVE),
+    **dict.fromkeys(("min_lr", "weight_decay"), _NOT_NEGATIVE),
+    **dict.fromkeys(("beta1", "beta2"), (float, lambda v: 0 <= v < 1, "in [0, 1)")),
+}
+_OPTIONAL = dict.fromkeys(("min_lr", "hella_examples", "core_every", "core_max_per_task"), " (or None)")
+
+
 @dataclass
 class TrainingConfig:
     "Hyper-parameters and cadences of a training run (defaults: the lecture's GPT-2 124M on FineWeb-Edu 10B)."
@@ -211,26 +296,15 @@ class TrainingConfig:
     tensorboard: bool = False  # also log to TensorBoard, in log_dir/tensorboard (pip install tensorboard)
 
     def __post_init__(self):
+        for k, (kind, ok, words) in _RANGES.items():
+            if not (k in _OPTIONAL and getattr(self, k) is None):
+                check_number(f"TrainingConfig.{k}", getattr(self, k), kind, ok, words + _OPTIONAL.get(k, ""))
         if self.min_lr is None:
             self.min_lr = 0.1 * self.max_lr
         resolve_precision(self.precision, "cpu")  # checks the name
         for k in ("sampling", "val_sampling"):
             if getattr(self, k) not in ("sequential", "random"):
                 raise ValueError(f"TrainingConfig.{k} must be 'sequential' or 'random', not {getattr(self, k)!r}")
-        positive = ("total_batch_size", "B", "T", "max_steps", "val_every", "val_steps", "hella_every", "sample_every",
-                    "checkpoint_every", "keep_last", "log_every", "max_lr", "grad_clip")
-        for k in positive:  # grad_clip 0 would stop learning, a negative one would climb the loss
-            if getattr(self, k) <= 0:
-                raise ValueError(f"TrainingConfig.{k} must be positive, got {getattr(self, k)}")
-        for k in ("core_every", "core_max_per_task"):
-            if getattr(self, k) is not None and getattr(self, k) <= 0:
-                raise ValueError(f"TrainingConfig.{k} must be positive (or None), got {getattr(self, k)}")
-        for k in ("min_lr", "weight_decay"):  # a negative one pushes the weights the wrong way
-            if getattr(self, k) < 0:
-                raise ValueError(f"TrainingConfig.{k} must not be negative, got {getattr(self, k)}")
-        for k in ("beta1", "beta2"):
-            if not 0 <= getattr(self, k) < 1:
-                raise ValueError(f"TrainingConfig.{k} must be in [0, 1), got {getattr(self, k)}")
         if self.min_lr > self.max_lr:
             raise ValueError(f"TrainingConfig.min_lr ({self.min_lr}) is larger than max_lr ({self.max_lr})")
         if self.warmup_steps > self.max_steps:
@@ -247,6 +321,7 @@ class TrainingConfig:
                 f"{self.B}*{self.T}*{world_size} = {per_step:,}; choose a multiple of {per_step:,} (e.g. {nearest:,})"
             )
         return self.total_batch_size // per_step
+
 
 # %% ../nbs/02_train.ipynb #000f68d2
 def get_lr(step, cf):
@@ -349,18 +424,19 @@ class _TensorBoardSink:
 
 
 def _lock_dir(log_dir):
-    "An exclusive lock on `log_dir/.lock`, held while the returned file is open; an error if another run holds it."
+    "An exclusive lock on `log_dir/.lock` (made if need be), held while the returned file is open; one run at a time."
     try:
         import fcntl
     except ImportError:  # not on Windows
         return None
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
     f = open(Path(log_dir) / ".lock", "w")
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         f.close()
-        raise RuntimeError(f"another run is using {log_dir} (it holds {log_dir}/.lock): wait for it to end, "
-                           "or choose another log_dir") from None
+        raise BlockingIOError(f"another run is using {log_dir} (it holds {log_dir}/.lock): wait for it to end, "
+                              "or choose another log_dir") from None
     return f
 
 
@@ -368,14 +444,15 @@ class RunLog:
     "A run's measurements: `log.txt` lines and optional sinks (process 0 only), console lines, and `history`."
 
     def __init__(self, log_dir, master=True, verbose=True, fresh=True, wandb_project=None, tensorboard=False,
-                 config=None, last_step=None):
+                 config=None, last_step=None, lock=None):
         # fresh: start an empty log.txt; else keep its whole lines up to last_step (the checkpoint a run resumes from)
+        # lock: the open file of `_lock_dir(log_dir)` if the caller took it already (the log then holds it)
         self.path, self.master, self.verbose = Path(log_dir) / "log.txt", master, verbose
         self.history = {s: {} for s in LOG_STREAMS}
-        self.sinks, self._lock = [], None
+        self.sinks, self._lock, self.error = [], lock, None
         if master:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = _lock_dir(log_dir)  # one run at a time writes a log_dir
+            self._lock = lock or _lock_dir(log_dir)  # one run at a time writes a log_dir
             if fresh:  # a fresh run starts a fresh log, as the reference's does; a resumed one appends
                 self.path.write_text("")
             else:  # after its checkpoint's step: a crash may have left later lines, the last one partial
@@ -386,12 +463,20 @@ class RunLog:
                 self.sinks.append(_TensorBoardSink(log_dir))
 
     def log(self, step, stream, value):
-        "Record `value` of `stream` at `step`."
+        "Record `value` of `stream` at `step`; an error writing it is kept for `check` (see below)."
         self.history[stream][step] = value
-        if self.master:
-            append_line(self.path, log_line(step, stream, value))  # whole, or not at all
-            for sink in self.sinks:
-                sink.log(step, stream, value)
+        if self.master and self.error is None:
+            try:
+                append_line(self.path, log_line(step, stream, value))  # whole, or not at all
+                for sink in self.sinks:
+                    sink.log(step, stream, value)
+            except Exception as e:
+                self.error = e
+
+    def check(self):
+        "Raise the error that writing the log met, if any."
+        if self.error is not None:
+            raise self.error
 
     def print(self, text):
         "A console line (process 0, when verbose)."
@@ -404,6 +489,7 @@ class RunLog:
         if self._lock is not None:
             self._lock.close()  # closing the file releases the lock
             self._lock = None
+
 
 # %% ../nbs/02_train.ipynb #dfd123d6
 CKPT_GLOB = "model_*.pt"
@@ -449,6 +535,10 @@ def save_checkpoint(log_dir, step, raw_model, optimizer, train_cf, loader, token
     ckpt = {"format_version": CKPT_FORMAT, "model": raw_model.state_dict(), "config": raw_model.config.to_dict(),
             "optimizer": optimizer.state_dict(), "step": step, "train_config": asdict(train_cf),
             "ranks": ranks, "tokenizer": tokenizer, **extra}
+    bad = nonfinite(ckpt["model"])
+    if bad:  # a run that resumed from it would only fail again
+        raise FloatingPointError(f"not writing checkpoint {path}: the weights are not finite ({_names(bad)}); "
+                                 "the previous checkpoints are intact")
     try:
         with atomic_path(path) as tmp:
             torch.save(ckpt, tmp)
@@ -460,17 +550,33 @@ def save_checkpoint(log_dir, step, raw_model, optimizer, train_cf, loader, token
     return path
 
 
+def nonfinite(state_dict):
+    "The names of the floating-point tensors in `state_dict` that hold a NaN or an infinity."
+    return [k for k, t in state_dict.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+
+
+def _names(names, n=3):
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
 def load_checkpoint(path, map_location="cpu"):
     "A checkpoint dict (safe loading: tensors and plain data only)."
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError:
-        raise ValueError(f"{path} was refused as unsafe: it holds Python objects beyond tensors and plain data, "
-                         "which could run code when loaded. Load it with torch.load(weights_only=False) only if "
-                         "you trust where it came from") from None
-    except (EOFError, RuntimeError) as e:
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (pickle.UnpicklingError, KeyError) as e:  # torch's safe unpickler refused a Python object, or read garbage
+        if "Unsupported global" in str(e):
+            raise ValueError(f"{path} was refused as unsafe: it holds Python objects beyond tensors and plain data, "
+                             "which could run code when loaded. Load it with torch.load(weights_only=False) only if "
+                             "you trust where it came from") from None
+        raise ValueError(f"{path} is not a readable checkpoint (not what torch.save writes): it may be damaged, "
+                         "or not a checkpoint at all") from None
+    except (EOFError, RuntimeError, OSError) as e:  # an empty file, a zip cut short
         raise ValueError(f"{path} is not a readable checkpoint ({str(e).splitlines()[0] if str(e) else 'empty'})"
-                         ": it may have been cut short") from None
+                         ": it may have been cut short or damaged") from None
+    if not isinstance(ckpt, dict) or "model" not in ckpt:
+        raise ValueError(f"{path} is a file torch.save wrote, but not a checkpoint of a run (no 'model' in it)")
     version = ckpt.get("format_version", 0)  # 0: written before checkpoints had a version; as 1
     if version > CKPT_FORMAT:
         raise ValueError(f"{path} has checkpoint format {version}, newer than this buildNanoGPT reads "
@@ -490,6 +596,10 @@ def restore_checkpoint(ckpt, raw_model, optimizer, loader):
         raise ValueError(f"the checkpoint was written by a run of {n} process(es), this one has {loader.num_processes}:"
                          f" which data each process reads depends on their number; resume with {n} "
                          f"(torchrun --nproc_per_node {n})" + (" or without torchrun" if n == 1 else ""))
+    bad = nonfinite(ckpt["model"])
+    if bad:  # written before checkpoints were checked: resuming would fail at the first step
+        raise ValueError(f"the checkpoint's weights are not finite ({_names(bad)}): resume from an earlier one "
+                         "(train_GPT's resume=path; --resume takes the newest) or start again")
     raw_model.load_state_dict(ckpt["model"])
     optimizer.load_state_dict(ckpt["optimizer"])
     loader.load_state_dict(ckpt["ranks"][loader.process_rank]["loader"])
@@ -651,8 +761,8 @@ def check_resume(ckpt, cf, data, allow_changes=()):
         raise ValueError(f"the checkpoint's run read {_describe(saved_tok)} tokens, but {cf.data_root} holds "
                          f"{_describe(data['tokenizer'])} tokens: resume with the data the run started with")
     if "data" in ckpt and ckpt["data"]["shards"] != data["shards"] and "data" not in allow:
-        raise ValueError(f"{cf.data_root} holds other shards (names or lengths) than the run read: resume with its "
-                         "data, or go on with these with allow_changes='data' (--allow_changes data)")
+        raise ValueError(f"{cf.data_root} holds other shards (names, lengths or content) than the run read: resume "
+                         "with its data, or go on with these with allow_changes='data' (--allow_changes data)")
     saved, now = ckpt.get("train_config", {}), asdict(cf)
     changed = [k for k in now if k in saved and saved[k] != now[k] and k not in RESUME_FREE + tuple(allow)]
     if changed:
@@ -679,44 +789,55 @@ def loader_config(cf, train_loader, val_loader, ddp_cf):
 def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_changes=(), loaders=None,
               **config_overrides):
     "Data, model, optimizer and log of a run; with `resume`, restored from the checkpoint."
-    master = ddp_cf.master_process
-    train_loader, val_loader = loaders or (
-        DataLoaderLite(cf.B, cf.T, ddp_cf.rank, ddp_cf.world_size, split, cf.data_root,
-                       master_process=master and verbose, sampling=sampling, seed=cf.seed, raw_shards=cf.raw_shards)
-        for split, sampling in (("train", cf.sampling), ("val", cf.val_sampling))
-    )
-    data = data_fingerprint(cf.data_root)
-    ckpt_path = _checkpoint_to_resume(cf.log_dir, resume)
-    ckpt = None if ckpt_path is None else load_checkpoint(ckpt_path, ddp_cf.device)
-    if ckpt is not None:
-        check_resume(ckpt, cf, data, allow_changes)
-    model, raw = _model_for(ddp_cf, cf, model, data["vocab_size"], config_overrides)
-    gpt2_text = data["tokenizer"]["name"] in ("gpt2", "gpt2-chat")  # the chat tokenizer reads text as GPT-2 does
-    hella = cf.hellaswag_dir is not None and gpt2_text
-    if hella and not (Path(cf.hellaswag_dir) / "hellaswag_val.jsonl").exists():
-        raise FileNotFoundError(f"{cf.hellaswag_dir}/hellaswag_val.jsonl not found: run `bngpt_prepare hellaswag "
-                                f"--out_dir {cf.hellaswag_dir}` first, or set hellaswag_dir=None")
-    if cf.core_every is not None:  # fail now, not at the first measurement
-        if not gpt2_text:
-            raise ValueError("core_every: the benchmarks are text read with GPT-2's tokenizer; this run's data is "
-                             f"{data['tokenizer']['name']} tokens (set core_every=None)")
-        bundle_tasks(cf.eval_bundle, cf.core_tasks)
-    if master:  # temp files of checkpoints that a killed run was writing
-        for stale in Path(cf.log_dir).glob(".model_*.pt.*.tmp"):
-            stale.unlink()
-    if ddp_cf.device_type == "cuda":
-        torch.set_float32_matmul_precision("high")  # TF32 for the fp32 matmuls that remain
-    if ddp_cf.device_type == "cpu":
-        torch.set_flush_denormal(True)  # denormals make the softmax backward many times slower on CPUs
-    optimizer = raw.configure_optimizers(cf.weight_decay, cf.max_lr, ddp_cf.device_type, betas=(cf.beta1, cf.beta2),
-                                         verbose=master and verbose)
-    log = RunLog(cf.log_dir, master, verbose, fresh=ckpt is None, wandb_project=cf.wandb_project,
-                 tensorboard=cf.tensorboard, config=asdict(cf), last_step=ckpt and ckpt["step"])
-    run = Run(ddp_cf, cf, model, raw, optimizer, train_loader, val_loader, data["tokenizer"], log, hella=hella,
-              data=data)
-    if ckpt is not None:
-        run.start = restore_checkpoint(ckpt, raw, optimizer, run.train_loader)
-        log.print(f"resuming from {ckpt_path} at step {run.start}")
+    master, lock, log = ddp_cf.master_process, None, None
+    try:
+        with ddp_cf.together():  # an error any process meets here (the lock, above all) ends every process at once
+            train_loader, val_loader = loaders or (
+                DataLoaderLite(cf.B, cf.T, ddp_cf.rank, ddp_cf.world_size, split, cf.data_root,
+                               master_process=master and verbose, sampling=sampling, seed=cf.seed,
+                               raw_shards=cf.raw_shards)
+                for split, sampling in (("train", cf.sampling), ("val", cf.val_sampling))
+            )
+            data = data_fingerprint(cf.data_root)
+            gpt2_text = data["tokenizer"]["name"] in ("gpt2", "gpt2-chat")  # the chat tokenizer reads text as GPT-2
+            hella = cf.hellaswag_dir is not None and gpt2_text
+            if hella and not (Path(cf.hellaswag_dir) / "hellaswag_val.jsonl").exists():
+                raise FileNotFoundError(f"{cf.hellaswag_dir}/hellaswag_val.jsonl not found: run `bngpt_prepare "
+                                        f"hellaswag --out_dir {cf.hellaswag_dir}` first, or set hellaswag_dir=None")
+            if cf.core_every is not None:  # fail now, not at the first measurement
+                if not gpt2_text:
+                    raise ValueError("core_every: the benchmarks are text read with GPT-2's tokenizer; this run's "
+                                     f"data is {data['tokenizer']['name']} tokens (set core_every=None)")
+                bundle_tasks(cf.eval_bundle, cf.core_tasks)
+            if master:  # the lock before anything in log_dir is read or changed: another run may be writing there
+                lock = _lock_dir(cf.log_dir)
+                for stale in Path(cf.log_dir).glob(".model_*.pt.*.tmp"):  # temp files of a killed run's checkpoint
+                    stale.unlink()
+            ckpt_path = _checkpoint_to_resume(cf.log_dir, resume)
+            ckpt = None if ckpt_path is None else load_checkpoint(ckpt_path, ddp_cf.device)
+            if ckpt is not None:
+                check_resume(ckpt, cf, data, allow_changes)
+        model, raw = _model_for(ddp_cf, cf, model, data["vocab_size"], config_overrides)  # DDP: a collective
+        with ddp_cf.together():
+            if ddp_cf.device_type == "cuda":
+                torch.set_float32_matmul_precision("high")  # TF32 for the fp32 matmuls that remain
+            if ddp_cf.device_type == "cpu":
+                torch.set_flush_denormal(True)  # denormals make the softmax backward many times slower on CPUs
+            optimizer = raw.configure_optimizers(cf.weight_decay, cf.max_lr, ddp_cf.device_type,
+                                                 betas=(cf.beta1, cf.beta2), verbose=master and verbose)
+            log = RunLog(cf.log_dir, master, verbose, fresh=ckpt is None, wandb_project=cf.wandb_project,
+                         tensorboard=cf.tensorboard, config=asdict(cf), last_step=ckpt and ckpt["step"], lock=lock)
+            run = Run(ddp_cf, cf, model, raw, optimizer, train_loader, val_loader, data["tokenizer"], log,
+                      hella=hella, data=data)
+            if ckpt is not None:
+                run.start = restore_checkpoint(ckpt, raw, optimizer, run.train_loader)
+                log.print(f"resuming from {ckpt_path} at step {run.start}")
+    except BaseException:
+        if log is not None:
+            log.close()
+        elif lock is not None:
+            lock.close()  # releases the lock
+        raise
     return run
 
 # %% ../nbs/02_train.ipynb #71dfc77b
@@ -744,11 +865,21 @@ def measure(run, step, last_step):
 def save(run, step):
     "A checkpoint of `run` at `step`: every process's state, written by process 0."
     ranks = run.ddp_cf.gather(rank_state(run.train_loader))  # a collective: every process takes part
-    if run.ddp_cf.master_process:
-        val = run.log.history["val"].get(step)
-        path = save_checkpoint(run.cf.log_dir, step, run.raw, run.optimizer, run.cf, ranks, run.tokenizer,
-                               run.cf.keep_last, val_loss=val, data=run.data)
-        run.checkpoint = str(path)
+    with run.ddp_cf.together():  # a checkpoint process 0 can't write (a full disk) stops every process, at once
+        if run.ddp_cf.master_process:
+            val = run.log.history["val"].get(step)
+            path = save_checkpoint(run.cf.log_dir, step, run.raw, run.optimizer, run.cf, ranks, run.tokenizer,
+                                   run.cf.keep_last, val_loss=val, data=run.data)
+            run.checkpoint = str(path)
+
+
+def _what_is_left(log_dir):
+    "What a run that diverged leaves to go on from (checkpoints with weights that aren't finite are never written)."
+    latest = latest_checkpoint(log_dir)
+    if latest is None:
+        return "no checkpoint was written yet. Lower max_lr or check the data, then start again"
+    return f"the last checkpoint ({latest.name}) is intact. Lower max_lr or check the data, then resume from it"
+
 
 # %% ../nbs/02_train.ipynb #67b901ae
 def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbose=True, allow_changes=(),
@@ -778,11 +909,9 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             batches = [run.train_loader.next_batch() for _ in range(grad_accum)]
             try:
                 loss, norm = train_step(run.model, run.optimizer, batches, lr, cf.grad_clip, ddp_cf, cf.precision)
-            except FloatingPointError as e:
-                raise FloatingPointError(
-                    f"step {step}: {e}, and the last checkpoint ({latest_checkpoint(cf.log_dir)})"
-                    " is intact. Lower max_lr or check the data, then resume from it."
-                ) from None
+            except FloatingPointError as e:  # every process meets it (the loss and gradients are all-reduced),
+                e = FloatingPointError(f"step {step}: {e}; {_what_is_left(cf.log_dir)}")  # process 0 reports it
+                raise (e if ddp_cf.master_process else PeerFailed(f"process 0 failed too: {e}")) from None
             if ddp_cf.device_type == "cuda":
                 torch.cuda.synchronize()  # wait for the GPU to finish the step before reading the clock
             step_times[step] = dt = time.perf_counter() - t0
@@ -790,6 +919,8 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             if step % cf.log_every == 0 or last_step:
                 mfu = flops / (dt * peak * ddp_cf.world_size) if peak else None
                 run.log.print(step_line(step, loss, lr, norm, dt, cf.total_batch_size, mfu))
+            with ddp_cf.together():  # a log line process 0 couldn't write stops every process
+                run.log.check()
             stopping = stop.agreed(ddp_cf) or step == stop_at
             if (step > 0 and step % cf.checkpoint_every == 0) or last_step or stopping:
                 save(run, step)
