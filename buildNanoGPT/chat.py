@@ -4,21 +4,25 @@
 
 # %% ../nbs/05_chat.ipynb #c60e98c9
 from __future__ import annotations
-import re, sys, random, json, collections
+import re, random, json, collections
+from dataclasses import asdict
 from pathlib import Path
 import torch
-from .core import cli, cli_errors
-from .data import (CHAT_TOKENS, find_data, find_docs, get_tokenizer, load_docs, write_masked_shards,
-                               write_shards)
-from .model import KVCache, check_finite, check_sampling, sample_next, unwrap
+from .data import (CHAT_TOKENS, find_data, find_docs, get_tokenizer, load_docs, read_manifest,
+                               write_masked_shards, write_shards)
+from .model import SAMPLING, check_finite, check_sampling, prompt_budget, stream_text, unwrap
+from .eval import _GEN, EVAL_BUNDLE, bundle_tasks, gather_items, load_task_items
+from .train import (DDPConfig, TrainingConfig, create_model, latest_checkpoint, load_checkpoint, load_model,
+                                train_GPT, use_compile)
 
 # %% auto #0
-__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'CHAT_LIMITS', 'SAMPLING_FIELDS',
-           'CHAT_PAGE', 'NUMBER_WORDS', 'check_conversation', 'render_conversation', 'render_message', 'render_prompt',
-           'write_conversations', 'smoltalk_conversation', 'mc_question', 'mmlu_conversation', 'gsm8k_conversation',
-           'load_task_conversations', 'task_mixture', 'prepare_mixture', 'fit_conversation', 'stream_reply',
-           'ChatSession', 'BadRequest', 'chat_request', 'chat_server', 'chat_cli', 'number_conversation',
-           'number_sentences', 'held_out_score', 'chat_pattern_run']
+__all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'MIDTRAIN', 'CHAT_LIMITS',
+           'SAMPLING_FIELDS', 'CHAT_PAGE', 'NUMBER_WORDS', 'check_conversation', 'render_conversation',
+           'render_message', 'render_prompt', 'write_conversations', 'smoltalk_conversation', 'mc_question',
+           'mmlu_conversation', 'gsm8k_conversation', 'load_task_conversations', 'task_mixture', 'prepare_mixture',
+           'midtrain_config', 'train_all', 'fit_conversation', 'stream_reply', 'ChatSession', 'BadRequest',
+           'chat_request', 'chat_server', 'letter_ids', 'chat_choice', 'gsm8k_number', 'question_text', 'chat_correct',
+           'chat_eval', 'number_conversation', 'number_sentences', 'held_out_score', 'chat_pattern_run']
 
 # %% ../nbs/05_chat.ipynb #ffa3dd1d
 ROLES = ("system", "user", "assistant")
@@ -169,6 +173,37 @@ def prepare_mixture(out_dir="task_mixture", sizes=None, sources=None, overwrite=
     source = json.dumps({"mixture": sizes, "from": where, "skipped": skipped, "seed": seed})
     return write_conversations(mix, out_dir, overwrite=overwrite, source=source)
 
+# %% ../nbs/05_chat.ipynb #c615fb5e
+MIDTRAIN = dict(data_root="task_mixture", max_lr=2e-4, min_lr=0.0, warmup_steps=0, max_steps=1000,
+                hellaswag_dir=None, log_dir="log/midtrain")
+
+
+def midtrain_config(pretrain_cf=None, **overrides):
+    "Mid-training's `TrainingConfig`: the pretraining run's settings (batch, seed...), `MIDTRAIN`'s, `overrides`."
+    if pretrain_cf is None:
+        return TrainingConfig(**{**MIDTRAIN, **overrides})
+    after = {**MIDTRAIN, "log_dir": str(Path(pretrain_cf.log_dir) / "midtrain")}  # beside the pretraining run's
+    return TrainingConfig(**{**asdict(pretrain_cf), **after, **overrides})
+
+
+def _finished(log_dir, max_steps):
+    latest = latest_checkpoint(log_dir)
+    return latest is not None and load_checkpoint(latest)["step"] >= max_steps - 1
+
+
+def train_all(ddp_cf, pretrain_cf, midtrain_cf, model="gpt2", resume=False, verbose=True, **config_overrides):
+    "Pretrain with `pretrain_cf`, then mid-train from its last checkpoint with `midtrain_cf`; `resume` goes on."
+    if not _finished(pretrain_cf.log_dir, pretrain_cf.max_steps):
+        started = latest_checkpoint(pretrain_cf.log_dir) is not None
+        res = train_GPT(ddp_cf, pretrain_cf, model, resume and started, verbose=verbose, **config_overrides)
+        if res["stopped"]:  # a signal: the next --resume continues pretraining
+            return res
+    vocab = (read_manifest(midtrain_cf.data_root) or {"vocab_size": 50257})["vocab_size"]
+    start = create_model(ddp_cf, vocab_size=vocab, init_from=pretrain_cf.log_dir,
+                         compile=use_compile(midtrain_cf, ddp_cf))
+    started = latest_checkpoint(midtrain_cf.log_dir) is not None
+    return train_GPT(ddp_cf, midtrain_cf, start, resume and started, verbose=verbose)
+
 # %% ../nbs/05_chat.ipynb #fc1f02e1
 def fit_conversation(messages, enc, budget):
     "The messages whose prompt fits `budget` tokens: the system prompt and the newest turns; older turns are dropped."
@@ -183,32 +218,18 @@ def fit_conversation(messages, enc, budget):
     return system + rest[len(rest) - keep :]
 
 
-@torch.no_grad()
-def stream_reply(model, ids, enc, max_new_tokens=256, temperature=0.8, top_k=50, top_p=None, generator=None):
-    "Yield the reply to prompt `ids` piece by piece as it is sampled (KV cache), until `<|im_end|>` or the limit."
-    check_sampling(temperature, top_k, top_p, max_new_tokens)
-    raw = unwrap(model).eval()
-    bs, device = raw.config.block_size, next(raw.parameters()).device
-    max_new_tokens = min(max_new_tokens, bs // 2)
-    caches = [KVCache(bs) for _ in range(raw.config.n_layer)]
-    h = raw.hidden_states(torch.tensor([ids[-(bs - max_new_tokens) :]], device=device), caches)
-    out, shown = [], ""
-    for _ in range(max_new_tokens):
-        nxt = int(sample_next(raw.lm_head(h[:, -1])[:, : enc.n_vocab], temperature, top_k, top_p, generator))
-        if nxt in (IM_END, enc.eot_token):
-            return
-        out.append(nxt)
-        text = enc.decode(out)
-        if not text.endswith("\ufffd"):  # a character split across tokens waits for its last bytes
-            yield text[len(shown) :]
-            shown = text
-        h = raw.hidden_states(torch.tensor([[nxt]], device=device), caches)
+def stream_reply(model, ids, enc, max_new_tokens=SAMPLING["max_new_tokens"], temperature=SAMPLING["temperature"],
+                 top_k=SAMPLING["top_k"], top_p=SAMPLING["top_p"], generator=None):
+    "Yield the reply to prompt `ids` piece by piece as it is sampled, until `<|im_end|>` or the limit."
+    stop = (IM_END, enc.eot_token)  # the end of the turn, or of a document
+    yield from stream_text(model, ids, enc, max_new_tokens, temperature, top_k, top_p, generator, stop)
 
 
 class ChatSession:
     "A conversation with `model`: the messages so far, and how replies are sampled."
 
-    def __init__(self, model, system=None, max_new_tokens=256, temperature=0.8, top_k=50, top_p=None, seed=None):
+    def __init__(self, model, system=None, max_new_tokens=SAMPLING["max_new_tokens"],
+                 temperature=SAMPLING["temperature"], top_k=SAMPLING["top_k"], top_p=SAMPLING["top_p"], seed=None):
         self.model, self.enc = model, get_tokenizer("gpt2-chat")
         self.sampling = dict(max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k or None, top_p=top_p)
         check_sampling(**self.sampling)
@@ -229,8 +250,7 @@ class ChatSession:
     def reply(self, text):
         "Yield the model's reply to the user's `text`, piece by piece; the conversation then holds both turns."
         self.messages.append({"role": "user", "content": text})
-        budget = unwrap(self.model).config.block_size - min(self.sampling["max_new_tokens"],
-                                                            unwrap(self.model).config.block_size // 2)
+        budget, _ = prompt_budget(unwrap(self.model).config.block_size, self.sampling["max_new_tokens"])
         self.messages = fit_conversation(self.messages, self.enc, budget)
         pieces = []
         for piece in stream_reply(self.model, render_prompt(self.messages, self.enc), self.enc,
@@ -345,7 +365,7 @@ def chat_server(model, host="127.0.0.1", port=8000, limits=None, **sampling):
 
     enc, lock = get_tokenizer("gpt2-chat"), threading.Lock()
     bs = unwrap(model).config.block_size
-    defaults = {"max_new_tokens": 256, "temperature": 0.8, "top_k": 50, "top_p": None, **sampling}
+    defaults = {k: v for k, v in {**SAMPLING, **sampling}.items() if k != "seed"}
     check_sampling(**defaults)
     check_finite(model)
     limits = {**CHAT_LIMITS, **(limits or {})}
@@ -386,7 +406,7 @@ def chat_server(model, host="127.0.0.1", port=8000, limits=None, **sampling):
                 messages, opts = chat_request(self.rfile.read(n), enc, defaults, limits)
             except BadRequest as e:  # a body left unread (411, 413): the connection can't carry another request
                 return self._send(e.status, f"bad request: {e}", close=e.status != 400)
-            ids = render_prompt(fit_conversation(messages, enc, bs - min(opts["max_new_tokens"], bs // 2)), enc)
+            ids = render_prompt(fit_conversation(messages, enc, prompt_budget(bs, opts["max_new_tokens"])[0]), enc)
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Transfer-Encoding", "chunked")
@@ -400,68 +420,54 @@ def chat_server(model, host="127.0.0.1", port=8000, limits=None, **sampling):
 
     return ThreadingHTTPServer((host, port), Handler)
 
-# %% ../nbs/05_chat.ipynb #67c391fc
-def _print_reply(pieces, out):
-    for piece in pieces:
-        print(piece, end="", flush=True, file=out)
-    print(file=out)
+# %% ../nbs/05_chat.ipynb #eb0bb71f
+def letter_ids(enc, n):
+    "The token ids of the first `n` answer letters (each is one GPT-2 token)."
+    return [enc.encode_ordinary(l)[0] for l in LETTERS[:n]]
 
 
-@cli
-def chat_cli(
-    model: str,  # a mid-trained checkpoint (.pt), log_dir or exported directory
-    prompt: str = None,  # answer this once and exit
-    system: str = None,  # system prompt
-    max_new_tokens: int = 256,  # longest reply, in tokens
-    temperature: float = 0.8,  # 0 for greedy
-    top_k: int = 50,  # sample among the k most likely tokens (0: all)
-    top_p: float = None,  # nucleus sampling threshold
-    seed: int = None,  # random seed, for a repeatable conversation
-    device: str = None,  # cpu, cuda, mps (default: the best available)
-    web: bool = False,  # serve the chat page (and its API) instead, at http://HOST:PORT
-    host: str = "127.0.0.1",  # --web: the address to listen on (0.0.0.0: every interface)
-    port: int = 8000,  # --web: the port
-):
-    "Talk to a mid-trained model: type a message; /reset, /system TEXT, /quit. Or --web for a page in the browser."
-    from buildNanoGPT.train import DDPConfig, load_model  # training builds on the chat format, not the other way round
+@torch.no_grad()
+def chat_choice(model, question, choices, enc):
+    "The index of the choice whose letter the model rates highest as the first token of its reply."
+    raw = unwrap(model).eval()
+    ids = render_prompt([{"role": "user", "content": mc_question(question, choices)}], enc)
+    ids = ids[-raw.config.block_size :]
+    logits = raw(torch.tensor([ids], device=next(raw.parameters()).device))[0][0, -1]
+    return int(logits[letter_ids(enc, len(choices))].argmax())
 
-    with cli_errors("bngpt_chat"):
-        check_sampling(temperature, top_k or None, top_p, max_new_tokens)
-        gpt, tok = load_model(model, DDPConfig(device=device).device)
-        check_finite(gpt, model)
-        if tok.get("name") != "gpt2-chat":
-            raise ValueError(f"{model} was not trained on conversations (its tokenizer is {tok.get('name')!r}, without "
-                             "<|im_start|>/<|im_end|>): mid-train it first (bngpt_train --mode midtrain --init_from "
-                             f"{model}), or continue text with bngpt_sample")
-        if web:
-            server = chat_server(gpt, host, port, max_new_tokens=max_new_tokens, temperature=temperature,
-                                 top_k=top_k or None, top_p=top_p)
-            print(f"chat page at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                print()
-            return
-        session = ChatSession(gpt, system, max_new_tokens, temperature, top_k, top_p, seed)
-        if prompt is not None:
-            return _print_reply(session.reply(prompt), sys.stdout)
-        while True:
-            try:
-                line = input("you> ").strip()
-            except EOFError:  # the end of piped input, or Ctrl-D
-                print()
-                return
-            if line in ("/quit", "/exit"):
-                return
-            if line == "/reset":
-                session.reset()
-                print("(new conversation)")
-            elif line.startswith("/system"):
-                session.set_system(line[len("/system") :].strip())
-                print(f"(new conversation, system prompt: {session.system!r})")
-            elif line:
-                print("assistant> ", end="", flush=True)
-                _print_reply(session.reply(line), sys.stdout)
+
+def gsm8k_number(text):
+    "The number after the last '####' of a GSM8K answer, commas dropped; None without one."
+    found = re.findall(r"####\s*(-?[\d,]*\.?\d+)", text)
+    return found[-1].replace(",", "") if found else None
+
+
+def question_text(query):
+    "The question of an ICL multiple-choice `query`, without its `Question: ` prefix and `Answer:` suffix."
+    return query.strip().removeprefix("Question:").removesuffix("Answer:").strip()
+
+
+def chat_correct(model, task, item, enc, max_new_tokens=256):
+    "1 if `model`, asked `item` of a chat task in a conversation, answers it right, else 0."
+    if task.type == _GEN:
+        ids = render_prompt([{"role": "user", "content": item["context"]}], enc)
+        reply = "".join(stream_reply(model, ids, enc, max_new_tokens, temperature=0))
+        return int(gsm8k_number(reply) == item["answer"].replace(",", ""))
+    return int(chat_choice(model, question_text(item["query"]), item["choices"], enc) == item["gold"])
+
+
+def chat_eval(model, ddp_cf, eval_bundle=EVAL_BUNDLE, max_per_task=None, max_new_tokens=256, tasks=None):
+    "Chat-form accuracy of `model` on the chat suite's `tasks` (default all) in `eval_bundle`, and those missing."
+    enc = get_tokenizer("gpt2-chat")
+    present, missing = bundle_tasks(eval_bundle, tasks, suite="chat")
+    out = {}
+    for task in present:
+        items = load_task_items(Path(eval_bundle) / task.file, task.type)[:max_per_task]
+        mine = [{"index": i, "correct": chat_correct(model, task, items[i], enc, max_new_tokens)}
+                for i in range(ddp_cf.rank, len(items), ddp_cf.world_size)]
+        res = gather_items(ddp_cf, mine)
+        out[task.label] = {"n": len(res), "accuracy": sum(r["correct"] for r in res) / max(len(res), 1)}
+    return {"tasks": out, "missing": missing}
 
 # %% ../nbs/05_chat.ipynb #06d11b8f
 NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -503,8 +509,6 @@ def held_out_score(model, sentences):
 def chat_pattern_run(log_dir="log/chat_pattern", data_dir="chat_pattern_data", pretrain_steps=800,
                      midtrain_steps=300, device="cpu", core=True):
     "The chat notebook's real run: `gpt-mini` pretrained on English, mid-trained on number conversations, scored."
-    from buildNanoGPT.train import DDPConfig, TrainingConfig, load_model, midtrain_config, train_all
-
     docs_path, data = find_docs(), Path(data_dir)
     docs = [json.loads(line)["text"] for line in docs_path.read_text(encoding="utf-8").splitlines()]
     sentences = number_sentences(docs, 4300)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from tqdm import tqdm
 from fastcore.basics import patch
-from .core import atomic_write, cli, cli_errors, key_values
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'CHAT_TOKENS', 'MANIFEST', 'MASK_SUFFIX', 'HELLASWAG_URL',
@@ -18,7 +18,7 @@ __all__ = ['DATA_ENV', 'TINYSHAKESPEARE_URL', 'TINYSHAKESPEARE_SHA256', 'CHAT_TO
            'tokenizer_spec', 'check_uint16', 'encode_np', 'tokenize_texts', 'tokenize', 'shard_name', 'list_shards',
            'read_manifest', 'LocalDocs', 'not_utf8', 'load_docs', 'ShardWriter', 'write_shards', 'TokenShard',
            'DataLoaderLite', 'data_fingerprint', 'write_masked_shards', 'tinyshakespeare_prep', 'edu_fineweb10B_prep',
-           'hellaswag_val_prep', 'prepare_cli']
+           'hellaswag_val_prep']
 
 # %% ../nbs/00_data.ipynb #6f1d2dcc
 def file_sha256(path):
@@ -833,56 +833,3 @@ def hellaswag_val_prep(local_dir="hellaswag", input_path=None):
         with atomic_write(dest) as f:
             f.write(src.read_bytes())
     return dest
-
-# %% ../nbs/00_data.ipynb #a7f5753d
-@cli
-def prepare_cli(
-    dataset: str,  # fineweb-edu, tinyshakespeare, hellaswag, eval-bundle, task-mixture, a local file/folder or hub id
-    out_dir: str = None,  # output directory (default: per dataset)
-    tokenizer: str = "gpt2",  # gpt2, or char (Tiny Shakespeare only)
-    input_path: str = None,  # local copy of Tiny Shakespeare / HellaSwag / FineWeb / the eval bundle folder
-    name: str = None,  # dataset config name for hub datasets (fineweb-edu: sample-10BT)
-    shard_size: int = 10**8,  # tokens per shard
-    overwrite: bool = False,  # replace shards already in out_dir
-    num_threads: int = None,  # tokenizer threads (default: all cores)
-    mixture: str = "smoltalk=10000,mmlu=2000,gsm8k=2000",  # task-mixture: conversations of each dataset
-    sources: str = None,  # task-mixture: local files instead of the hub, e.g. smoltalk=st.json,gsm8k=gsm8k.json
-):
-    "Tokenize a dataset into uint16 shards (or fetch HellaSwag, the eval bundle, a mid-training task mixture)."
-    with cli_errors("bngpt_prepare"):
-        if dataset == "tinyshakespeare":
-            m = tinyshakespeare_prep(out_dir or "tinyshakespeare", tokenizer, input_path, overwrite)
-        elif dataset == "hellaswag":
-            print(hellaswag_val_prep(out_dir or "hellaswag", input_path))
-            return
-        elif dataset == "eval-bundle":  # the benchmarks' task files (CORE's), defined with the benchmarks
-            from buildNanoGPT.eval import eval_bundle_prep
-
-            got = eval_bundle_prep(out_dir or "eval_bundle", input_path=input_path)
-            print(f"{len(got['fetched'])} task files in {got['dir']}")
-            for file, m in got["missing"].items():  # the tasks that will be reported missing when evaluated
-                print(f"missing {file} ({m['why']}), needed by {', '.join(m['tasks'])}")
-            return
-        elif dataset == "task-mixture":  # conversations for mid-training, defined with the chat format
-            from buildNanoGPT.chat import prepare_mixture
-
-            m = prepare_mixture(out_dir or "task_mixture", key_values(mixture, int), key_values(sources), overwrite)
-        elif dataset == "fineweb-edu":
-            out = out_dir or "edu_fineweb10B"
-            m = edu_fineweb10B_prep(out, name or "sample-10BT", shard_size, input_path, overwrite, num_threads)
-        else:
-            docs = load_docs(dataset, name=name)
-            m = write_shards(
-                docs,
-                out_dir or Path(dataset).stem,
-                prefix=Path(dataset).stem.replace("_", "-"),
-                tokenizer=tokenizer,
-                shard_size=shard_size,
-                overwrite=overwrite,
-                num_threads=num_threads,
-                source=str(dataset),
-            )
-        docs = "" if dataset == "tinyshakespeare" else f" from {m['num_docs']:,} documents"  # one text, two splits
-        splits = ", ".join(f"{s}: {sum(x['tokens'] for x in m['shards'] if x['split'] == s):,}"
-                           for s in dict.fromkeys(x["split"] for x in m["shards"]))
-        print(f"{m['num_tokens']:,} tokens{docs} in {len(m['shards'])} shards ({splits})")

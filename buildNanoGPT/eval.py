@@ -4,16 +4,15 @@
 
 # %% ../nbs/04_eval.ipynb #76bd6326
 from __future__ import annotations
-import itertools, json, math, random, re, string, sys, time
+import itertools, json, math, random, re, string, time
 from dataclasses import dataclass
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
-from .core import atomic_write, cli, cli_errors
-from .data import DATA_ENV, DataLoaderLite, download_file, file_sha256, find_data, get_tokenizer
-from .model import unwrap
-from .chat import LETTERS, mc_question, render_prompt, stream_reply
+from .core import atomic_write
+from .data import DATA_ENV, download_file, file_sha256, find_data, get_tokenizer
+from .model import stream_text, unwrap
 
 # %% auto #0
 __all__ = ['CORE_TASKS', 'TASKS', 'ITEM_FIELDS', 'OPTIONAL_FIELDS', 'GAUNTLET_TASKS', 'GAUNTLET', 'GAUNTLET_AVERAGE',
@@ -24,8 +23,7 @@ __all__ = ['CORE_TASKS', 'TASKS', 'ITEM_FIELDS', 'OPTIONAL_FIELDS', 'GAUNTLET_TA
            'pack_item', 'gather_items', 'evaluate_task', 'centered', 'core_score', 'bundle_files',
            'render_generation_prompt', 'normalize_answer', 'extract_answer', 'answer_correct', 'greedy_answer',
            'evaluate_generation_task', 'gauntlet_scores', 'bundle_tasks', 'run_benchmarks', 'report_table',
-           'eval_bundle_prep', 'letter_ids', 'chat_choice', 'gsm8k_number', 'question_text', 'chat_correct',
-           'chat_eval', 'eval_cli']
+           'eval_bundle_prep']
 
 # %% ../nbs/04_eval.ipynb #82e135ca
 @torch.no_grad()
@@ -534,7 +532,7 @@ def answer_correct(task, item, answer):
 def greedy_answer(model, tokens, max_new_tokens, enc, stop=()):
     "Greedy continuation of `tokens` (KV cache): the text, ended by <|endoftext|>, a stop string or the length limit."
     text = ""
-    for piece in stream_reply(model, tokens, enc, max_new_tokens, temperature=0):  # the chat's sampling loop
+    for piece in stream_text(model, tokens, enc, max_new_tokens, temperature=0, stop=(enc.eot_token,)):
         text += piece
         if any(s in text for s in stop):
             break
@@ -758,127 +756,3 @@ def eval_bundle_prep(local_dir=EVAL_BUNDLE, tasks=None, input_path=None, base_ur
     finally:
         _remove_empty_dirs(new_dirs)
     return {"dir": str(local_dir), "fetched": fetched, "missing": missing}
-
-# %% ../nbs/04_eval.ipynb #eb0bb71f
-def letter_ids(enc, n):
-    "The token ids of the first `n` answer letters (each is one GPT-2 token)."
-    return [enc.encode_ordinary(l)[0] for l in LETTERS[:n]]
-
-
-@torch.no_grad()
-def chat_choice(model, question, choices, enc):
-    "The index of the choice whose letter the model rates highest as the first token of its reply."
-    raw = unwrap(model).eval()
-    ids = render_prompt([{"role": "user", "content": mc_question(question, choices)}], enc)
-    ids = ids[-raw.config.block_size :]
-    logits = raw(torch.tensor([ids], device=next(raw.parameters()).device))[0][0, -1]
-    return int(logits[letter_ids(enc, len(choices))].argmax())
-
-
-def gsm8k_number(text):
-    "The number after the last '####' of a GSM8K answer, commas dropped; None without one."
-    found = re.findall(r"####\s*(-?[\d,]*\.?\d+)", text)
-    return found[-1].replace(",", "") if found else None
-
-
-def question_text(query):
-    "The question of an ICL multiple-choice `query`, without its `Question: ` prefix and `Answer:` suffix."
-    return query.strip().removeprefix("Question:").removesuffix("Answer:").strip()
-
-
-def chat_correct(model, task, item, enc, max_new_tokens=256):
-    "1 if `model`, asked `item` of a chat task in a conversation, answers it right, else 0."
-    if task.type == _GEN:
-        ids = render_prompt([{"role": "user", "content": item["context"]}], enc)
-        reply = "".join(stream_reply(model, ids, enc, max_new_tokens, temperature=0))
-        return int(gsm8k_number(reply) == item["answer"].replace(",", ""))
-    return int(chat_choice(model, question_text(item["query"]), item["choices"], enc) == item["gold"])
-
-
-def chat_eval(model, ddp_cf, eval_bundle=EVAL_BUNDLE, max_per_task=None, max_new_tokens=256, tasks=None):
-    "Chat-form accuracy of `model` on the chat suite's `tasks` (default all) in `eval_bundle`, and those missing."
-    enc = get_tokenizer("gpt2-chat")
-    present, missing = bundle_tasks(eval_bundle, tasks, suite="chat")
-    out = {}
-    for task in present:
-        items = load_task_items(Path(eval_bundle) / task.file, task.type)[:max_per_task]
-        mine = [{"index": i, "correct": chat_correct(model, task, items[i], enc, max_new_tokens)}
-                for i in range(ddp_cf.rank, len(items), ddp_cf.world_size)]
-        res = gather_items(ddp_cf, mine)
-        out[task.label] = {"n": len(res), "accuracy": sum(r["correct"] for r in res) / max(len(res), 1)}
-    return {"tasks": out, "missing": missing}
-
-# %% ../nbs/04_eval.ipynb #49156e56
-@cli
-def eval_cli(
-    model: str,  # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
-    data_root: str = None,  # shards to compute the loss on
-    split: str = "val",  # which shards
-    raw_shards: bool = False,  # read shards without a manifest.json as GPT-2 tokens
-    steps: int = 20,  # batches of B x T tokens
-    B: int = 8,  # sequences per batch
-    T: int = None,  # sequence length (default: the model's block_size)
-    hellaswag_dir: str = None,  # folder with hellaswag_val.jsonl
-    hella_examples: int = None,  # first N examples (default: all)
-    text: str = None,  # a text file (e.g. WikiText-2 test.txt) for perplexity
-    max_tokens: int = None,  # only the first N tokens of the text
-    core: bool = False,  # the DCLM CORE tasks (those whose files are in --eval_bundle)
-    gauntlet: bool = False,  # the Eval Gauntlet v0.3 (its tasks, few-shot counts and category scores)
-    chat: bool = False,  # a mid-trained model asked in conversation: ARC, MMLU (answer letters), GSM8K (generated)
-    tasks: str = None,  # benchmark tasks by label, comma-separated (e.g. arc_easy,piqa)
-    max_per_task: int = None,  # only the first N items of each task (default: all)
-    eval_bundle: str = EVAL_BUNDLE,  # folder of the task files (bngpt_prepare eval-bundle puts them there)
-    out: str = None,  # write the benchmark figures and every item's result to this JSON file
-    device: str = None,  # cpu, cuda, mps (default: the best available; each rank's own GPU under torchrun)
-):
-    "Evaluate a model: loss on shards, HellaSwag, perplexity of a text (JSON lines); benchmarks such as CORE (a table)."
-    from buildNanoGPT.train import DDPConfig, load_model  # training builds on evaluation, not the other way round
-
-    with cli_errors("bngpt_eval"):
-        if data_root is None and hellaswag_dir is None and text is None and not (core or gauntlet or tasks or chat):
-            raise ValueError("nothing to evaluate: give --data_root, --hellaswag_dir, --text, --core, --gauntlet, "
-                             "--tasks and/or --chat")
-        if core and gauntlet:
-            raise ValueError("--core and --gauntlet score some tasks with different settings: run them one at a time")
-        checks = (("--B", B), ("--steps", steps), ("--T", T), ("--hella_examples", hella_examples),
-                  ("--max_per_task", max_per_task))
-        for name, value in checks:
-            if value is not None and value <= 0:
-                raise ValueError(f"{name} must be positive, got {value}")
-        if text is not None and not Path(text).is_file():
-            raise FileNotFoundError(f"no text file {text}")
-        ddp = DDPConfig(device=device)
-        try:
-            gpt, tok = load_model(model, ddp.device)
-            if data_root is not None:
-                loader = DataLoaderLite(B, T or gpt.config.block_size, 0, 1, split, data_root, master_process=False,
-                                        tokenizer=tok, raw_shards=raw_shards)  # the model's tokenizer, or an error
-                loss = evaluate_loss(gpt, loader, steps, ddp)
-                tokens = steps * B * loader.T
-                print(json.dumps({"data_root": data_root, "split": split, "loss": loss, "tokens": tokens}))
-            if hellaswag_dir is not None:
-                h = hellaswag_eval(gpt, ddp, hellaswag_dir, hella_examples, enc=get_tokenizer(tok))
-                print(json.dumps({"hellaswag": hellaswag_dir, **h}))
-            if text is not None:
-                ppl = text_perplexity(gpt, tok, Path(text).read_text(encoding="utf-8"), ddp.device, max_tokens)
-                print(json.dumps({"text": text, **ppl}))
-            if chat:
-                rep = chat_eval(gpt, ddp, eval_bundle, max_per_task)
-                if ddp.master_process:
-                    for label, r in rep["tasks"].items():
-                        print(json.dumps({"chat": label, **r}))
-                    for label in rep["missing"]:
-                        print(f"bngpt_eval: chat task {label} skipped: {SUITES['chat'][label].file} is not in "
-                              f"{eval_bundle} (bngpt_prepare eval-bundle fetches it)", file=sys.stderr)
-            if core or gauntlet or tasks is not None:
-                suite = "gauntlet" if gauntlet else "core"  # --tasks alone: with CORE's settings
-                rep = run_benchmarks(gpt, ddp, eval_bundle, tasks, max_per_task, get_tokenizer(tok), suite=suite,
-                                     progress=True)  # a progress bar on stderr, one step per task
-                if ddp.master_process:
-                    print("\n".join(report_table(rep)))
-                    if out is not None:
-                        with atomic_write(out, "w") as f:
-                            saved = {"model": model, "suite": suite, "max_per_task": max_per_task, **rep}
-                            json.dump(saved, f, indent=1)
-        finally:
-            ddp.destroy()  # under torchrun: every process leaves the group before exiting

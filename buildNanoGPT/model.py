@@ -24,9 +24,10 @@ def __getattr__(
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # %% auto #0
-__all__ = ['PRESETS', 'HF_GPT2', 'GPTConfig', 'padded_vocab_size', 'unpadded_vocab_size', 'CausalSelfAttention', 'MLP', 'Block',
-           'GPT', 'KVCache', 'check_sampling', 'check_finite', 'sample_next', 'generate_recompute', 'config_from_hf',
-           'load_hf_state_dict', 'grow_vocab', 'unwrap', 'export', 'linear_cross_entropy']
+__all__ = ['PRESETS', 'SAMPLING', 'HF_GPT2', 'GPTConfig', 'padded_vocab_size', 'unpadded_vocab_size', 'CausalSelfAttention',
+           'MLP', 'Block', 'GPT', 'KVCache', 'check_sampling', 'check_finite', 'sample_next', 'unwrap', 'sample_stream',
+           'prompt_budget', 'stream_text', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'grow_vocab',
+           'export', 'linear_cross_entropy']
 
 # %% ../nbs/01_model.ipynb #fbf2a2fd
 PRESETS = {
@@ -277,34 +278,76 @@ def sample_next(logits, temperature=1.0, top_k=None, top_p=None, generator=None)
     return choice if ids is None else torch.gather(ids, -1, choice)
 
 
-@patch
+def unwrap(model):
+    "The `GPT` inside a DDP-wrapped and/or `torch.compile`d model."
+    model = getattr(model, "module", model)  # DistributedDataParallel
+    return getattr(model, "_orig_mod", model)  # torch.compile
+
+
+SAMPLING = dict(max_new_tokens=256, temperature=1.0, top_k=50, top_p=None, seed=42)  # the commands' defaults
+
+
 @torch.no_grad()
-def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None,
-             vocab_size=None):
-    "Continue `idx` `(B, T)` by `max_new_tokens` tokens, with a key/value cache (only ids below `vocab_size`)."
+def sample_stream(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, stop=(),
+                  vocab_size=None):
+    "Yield the next ids `(B, 1)` after `idx` `(B, T)`, one step at a time (key/value cache; ids below `vocab_size`)."
     check_sampling(temperature, top_k, top_p, max_new_tokens)
-    was_training, bs = self.training, self.config.block_size
-    self.eval()
+    raw = unwrap(model)  # a compiled or DDP-wrapped model samples with its GPT's own code
+    bs, was_training = raw.config.block_size, raw.training
+    raw.eval()
+    stops = torch.tensor(list(stop), dtype=torch.long, device=idx.device)
     done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
     caches = None
     try:
         for _ in range(max_new_tokens):
             if caches is None or caches[0].n >= bs:  # (re)fill from the last block_size tokens
-                caches = [KVCache(bs) for _ in range(self.config.n_layer)]
-                h = self.hidden_states(idx[:, -bs:], caches)
+                caches = [KVCache(bs) for _ in range(raw.config.n_layer)]
+                h = raw.hidden_states(idx[:, -bs:], caches)
             else:
-                h = self.hidden_states(idx[:, -1:], caches)
-            logits = self.lm_head(h[:, -1, :])[:, :vocab_size]  # the padding rows are no tokenizer's ids
+                h = raw.hidden_states(idx[:, -1:], caches)
+            logits = raw.lm_head(h[:, -1, :])[:, :vocab_size]  # the padding rows are no tokenizer's ids
             nxt = sample_next(logits, temperature, top_k, top_p, generator)
-            if eos is not None:
-                nxt = nxt.masked_fill(done[:, None], eos)
-                done |= nxt[:, 0] == eos
+            if len(stops):
+                nxt = torch.where(done[:, None], idx[:, -1:], nxt)  # a row that has stopped repeats its stop id
+                done |= torch.isin(nxt[:, 0], stops)
+            yield nxt
             idx = torch.cat([idx, nxt], dim=1)
-            if eos is not None and done.all():
-                break
+            if done.all():  # never without stop ids
+                return
     finally:
-        self.train(was_training)
-    return idx
+        raw.train(was_training)
+
+
+@patch
+def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None,
+             vocab_size=None):
+    "Continue `idx` `(B, T)` by `max_new_tokens` tokens; a row that sampled `eos` is padded with it (all: stop)."
+    stop = () if eos is None else (eos,)
+    new = sample_stream(self, idx, max_new_tokens, temperature, top_k, top_p, generator, stop, vocab_size)
+    return torch.cat([idx, *new], dim=1)
+
+
+def prompt_budget(block_size, max_new_tokens):
+    "`(prompt tokens, new tokens)` in one window: at most half of it new, the prompt's newest tokens before them."
+    new = min(max_new_tokens, block_size // 2)
+    return block_size - new, new
+
+
+def stream_text(model, ids, enc, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, stop=()):
+    "Yield the text after prompt `ids` piece by piece as it is sampled, within one window, until a `stop` id."
+    check_sampling(temperature, top_k, top_p, max_new_tokens)
+    raw = unwrap(model)
+    budget, new = prompt_budget(raw.config.block_size, max_new_tokens)
+    idx = torch.tensor([list(ids)[-budget:]], dtype=torch.long, device=next(raw.parameters()).device)
+    out, shown = [], ""
+    for nxt in sample_stream(raw, idx, new, temperature, top_k, top_p, generator, stop, enc.n_vocab):
+        if int(nxt) in stop:
+            return
+        out.append(int(nxt))
+        text = enc.decode(out)
+        if not text.endswith("\ufffd"):  # a character split across tokens waits for its last bytes
+            yield text[len(shown) :]
+            shown = text
 
 # %% ../nbs/01_model.ipynb #5286971d
 @torch.no_grad()
@@ -462,12 +505,6 @@ def grow_vocab(model, vocab_size):
     model.lm_head.weight = model.transformer.wte.weight  # tied, as in GPT.__init__
     model.config.vocab_size = vocab_size
     return model
-
-# %% ../nbs/01_model.ipynb #306f58d3
-def unwrap(model):
-    "The `GPT` inside a DDP-wrapped and/or `torch.compile`d model."
-    model = getattr(model, "module", model)  # DistributedDataParallel
-    return getattr(model, "_orig_mod", model)  # torch.compile
 
 # %% ../nbs/01_model.ipynb #46c12783
 def export(model, out_dir, vocab_size=None):

@@ -12,20 +12,19 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
-from .core import (LOG_STREAMS, PeerFailed, append_line, atomic_path, cli, cli_errors, log_line,
+from .core import (LOG_STREAMS, PeerFailed, append_line, atomic_path, log_line,
                                truncate_log)
-from .data import DataLoaderLite, data_fingerprint, get_tokenizer, read_manifest
-from .model import GPT, GPTConfig, export, grow_vocab, padded_vocab_size, unwrap
+from .data import DataLoaderLite, data_fingerprint, get_tokenizer
+from .model import SAMPLING, GPT, GPTConfig, check_sampling, grow_vocab, padded_vocab_size, unwrap
 from .eval import bundle_tasks, evaluate_loss, hellaswag_eval, run_benchmarks
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'RESUME_FREE', 'MIDTRAIN', 'default_device',
-           'resolve_precision', 'autocast', 'accumulate_gradients', 'train_step', 'check_number', 'DDPConfig',
-           'TrainingConfig', 'get_lr', 'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due',
-           'RunLog', 'checkpoints', 'latest_checkpoint', 'rank_state', 'save_checkpoint', 'nonfinite',
-           'load_checkpoint', 'restore_checkpoint', 'load_model', 'model_from_checkpoint', 'StopSignal', 'peak_flops',
-           'flops_per_token', 'step_line', 'Run', 'check_resume', 'loader_config', 'setup_run', 'measure', 'save',
-           'train_GPT', 'midtrain_config', 'train_all', 'train_cli', 'sample_cli', 'export_cli']
+__all__ = ['PRECISIONS', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'RESUME_FREE', 'default_device', 'resolve_precision',
+           'autocast', 'accumulate_gradients', 'train_step', 'check_number', 'DDPConfig', 'TrainingConfig', 'get_lr',
+           'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due', 'RunLog', 'checkpoints',
+           'latest_checkpoint', 'rank_state', 'save_checkpoint', 'nonfinite', 'load_checkpoint', 'restore_checkpoint',
+           'load_model', 'model_from_checkpoint', 'StopSignal', 'peak_flops', 'flops_per_token', 'step_line', 'Run',
+           'check_resume', 'loader_config', 'setup_run', 'measure', 'save', 'train_GPT']
 
 # %% ../nbs/02_train.ipynb #2b7945e2
 def default_device():
@@ -242,7 +241,7 @@ _POSITIVE = (float, lambda v: v > 0, "a finite number > 0")  # grad_clip 0 would
 _NOT_NEGATIVE = (float, lambda v: v >= 0, "a finite number >= 0")  # a negative one pushes the weights the wrong way
 _RANGES = {
     **dict.fromkeys(("total_batch_size", "B", "T", "max_steps", "val_every", "val_steps", "hella_every",
-                     "hella_examples", "core_every", "core_max_per_task", "sample_every", "num_samples",
+                     "hella_max_per_task", "core_every", "core_max_per_task", "sample_every", "num_samples",
                      "sample_length", "checkpoint_every", "keep_last", "log_every"), _POSITIVE_INT),
     "warmup_steps": (int, lambda v: v >= 0, "an integer >= 0"),
     "seed": (int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)"),  # what NumPy's generator takes
@@ -250,7 +249,7 @@ _RANGES = {
     **dict.fromkeys(("min_lr", "weight_decay"), _NOT_NEGATIVE),
     **dict.fromkeys(("beta1", "beta2"), (float, lambda v: 0 <= v < 1, "in [0, 1)")),
 }
-_OPTIONAL = dict.fromkeys(("min_lr", "hella_examples", "core_every", "core_max_per_task"), " (or None)")
+_OPTIONAL = dict.fromkeys(("min_lr", "hella_max_per_task", "core_every", "core_max_per_task"), " (or None)")
 
 
 @dataclass
@@ -277,7 +276,7 @@ class TrainingConfig:
     val_steps: int = 20  # batches of validation data (in total, over all processes)
     val_sampling: str = "sequential"  # validation windows: the first val_steps batches, or random ones (nanoGPT)
     hella_every: int = 250  # HellaSwag every this many steps and at the end
-    hella_examples: int | None = None  # HellaSwag examples (None: all 10,042)
+    hella_max_per_task: int | None = None  # HellaSwag's first N examples (None: all 10,042)
     core_every: int | None = None  # benchmarks (DCLM CORE) every this many steps and at the end (None: never)
     core_tasks: str | None = None  # which, as comma-separated labels (None: CORE's 22, those found in eval_bundle)
     core_max_per_task: int | None = 500  # the first N items of each task (None: all)
@@ -286,6 +285,9 @@ class TrainingConfig:
     num_samples: int = 4  # samples printed each time
     sample_length: int = 32  # tokens per sample, prompt included
     sample_prompt: str = "Hello, I'm a language model,"  # prompt for the samples
+    temperature: float = SAMPLING["temperature"]  # the samples' temperature (0: greedy), as bngpt_sample's
+    top_k: int | None = SAMPLING["top_k"]  # the samples' top-k (None: every token), as bngpt_sample's
+    top_p: float | None = SAMPLING["top_p"]  # the samples' nucleus threshold (None: no cut), as bngpt_sample's
     checkpoint_every: int = 5000  # checkpoint every this many steps and at the end
     keep_last: int = 3  # checkpoints kept in log_dir
     seed: int = 1337  # random seed
@@ -302,6 +304,7 @@ class TrainingConfig:
         if self.min_lr is None:
             self.min_lr = 0.1 * self.max_lr
         resolve_precision(self.precision, "cpu")  # checks the name
+        check_sampling(self.temperature, self.top_k, self.top_p)
         for k in ("sampling", "val_sampling"):
             if getattr(self, k) not in ("sequential", "random"):
                 raise ValueError(f"TrainingConfig.{k} must be 'sequential' or 'random', not {getattr(self, k)!r}")
@@ -321,7 +324,6 @@ class TrainingConfig:
                 f"{self.B}*{self.T}*{world_size} = {per_step:,}; choose a multiple of {per_step:,} (e.g. {nearest:,})"
             )
         return self.total_batch_size // per_step
-
 
 # %% ../nbs/02_train.ipynb #000f68d2
 def get_lr(step, cf):
@@ -366,7 +368,8 @@ def create_model(ddp_cf, model="gpt2", vocab_size=50304, init_from=None, compile
 
 # %% ../nbs/02_train.ipynb #cb99e103
 def generate_text(model, enc, ddp_cf, prompt="Hello, I'm a language model,", num_return_sequences=4, max_length=32,
-                  top_k=50, seed=42, verbose=True, temperature=1.0, top_p=None):
+                  top_k=SAMPLING["top_k"], seed=SAMPLING["seed"], verbose=True, temperature=SAMPLING["temperature"],
+                  top_p=SAMPLING["top_p"]):
     "Sample `num_return_sequences` continuations of `prompt` up to `max_length` tokens; prints them as the reference."
     raw, enc = unwrap(model), get_tokenizer(enc)
     if not prompt:
@@ -741,9 +744,10 @@ def _checkpoint_to_resume(log_dir, resume):
 
 # settings a resumed run may change freely: how long it runs, where things are, what is measured and how often
 RESUME_FREE = ("max_steps", "data_root", "raw_shards", "log_dir", "val_every", "val_steps", "val_sampling",
-               "hella_every", "hella_examples", "hellaswag_dir", "sample_every", "num_samples", "sample_length",
-               "sample_prompt", "checkpoint_every", "keep_last", "compile", "precision", "log_every", "wandb_project",
-               "tensorboard", "core_every", "core_tasks", "core_max_per_task", "eval_bundle")
+               "hella_every", "hella_max_per_task", "hellaswag_dir", "sample_every", "num_samples", "sample_length",
+               "sample_prompt", "temperature", "top_k", "top_p", "checkpoint_every", "keep_last", "compile",
+               "precision", "log_every", "wandb_project", "tensorboard", "core_every", "core_tasks",
+               "core_max_per_task", "eval_bundle")
 
 
 def _describe(tok):
@@ -849,7 +853,7 @@ def measure(run, step, last_step):
         run.log.log(step, "val", v)
         run.log.print(f"validation loss: {v:.4f}")
     if run.hella and due(step, cf.hella_every, last_step):
-        h = hellaswag_eval(run.raw, ddp_cf, cf.hellaswag_dir, cf.hella_examples, precision=cf.precision)
+        h = hellaswag_eval(run.raw, ddp_cf, cf.hellaswag_dir, cf.hella_max_per_task, precision=cf.precision)
         run.log.log(step, "hella", h["acc_norm"])
         run.log.print(f"HellaSwag accuracy: {h['correct']}/{h['total']}={h['acc_norm']:.4f}")
     if cf.core_every is not None and due(step, cf.core_every, last_step):
@@ -859,7 +863,8 @@ def measure(run, step, last_step):
         run.log.print(f"{r['core']['name']}: {r['core']['value']:.4f}")
     if run.log.verbose and (last_step or (step > 0 and step % cf.sample_every == 0)):
         prompt = cf.sample_prompt if run.tokenizer["name"] == "gpt2" else "\n"
-        generate_text(run.raw, run.tokenizer, ddp_cf, prompt, cf.num_samples, cf.sample_length)
+        generate_text(run.raw, run.tokenizer, ddp_cf, prompt, cf.num_samples, cf.sample_length, cf.top_k,
+                      temperature=cf.temperature, top_p=cf.top_p)
 
 
 def save(run, step):
@@ -879,7 +884,6 @@ def _what_is_left(log_dir):
     if latest is None:
         return "no checkpoint was written yet. Lower max_lr or check the data, then start again"
     return f"the last checkpoint ({latest.name}) is intact. Lower max_lr or check the data, then resume from it"
-
 
 # %% ../nbs/02_train.ipynb #67b901ae
 def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbose=True, allow_changes=(),
@@ -934,120 +938,3 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             "step_times": step_times,
             "checkpoint": run.checkpoint, "log_file": str(run.log.path), "stopped": stopping, "step": step,
             "signal": stop.signum, "model": run.raw}
-
-# %% ../nbs/02_train.ipynb #c615fb5e
-MIDTRAIN = dict(data_root="task_mixture", max_lr=2e-4, min_lr=0.0, warmup_steps=0, max_steps=1000,
-                hellaswag_dir=None, log_dir="log/midtrain")
-
-
-def midtrain_config(pretrain_cf=None, **overrides):
-    "Mid-training's `TrainingConfig`: the pretraining run's settings (batch, seed...), `MIDTRAIN`'s, `overrides`."
-    if pretrain_cf is None:
-        return TrainingConfig(**{**MIDTRAIN, **overrides})
-    after = {**MIDTRAIN, "log_dir": str(Path(pretrain_cf.log_dir) / "midtrain")}  # beside the pretraining run's
-    return TrainingConfig(**{**asdict(pretrain_cf), **after, **overrides})
-
-
-def _finished(log_dir, max_steps):
-    latest = latest_checkpoint(log_dir)
-    return latest is not None and load_checkpoint(latest)["step"] >= max_steps - 1
-
-
-def train_all(ddp_cf, pretrain_cf, midtrain_cf, model="gpt2", resume=False, verbose=True, **config_overrides):
-    "Pretrain with `pretrain_cf`, then mid-train from its last checkpoint with `midtrain_cf`; `resume` goes on."
-    if not _finished(pretrain_cf.log_dir, pretrain_cf.max_steps):
-        started = latest_checkpoint(pretrain_cf.log_dir) is not None
-        res = train_GPT(ddp_cf, pretrain_cf, model, resume and started, verbose=verbose, **config_overrides)
-        if res["stopped"]:  # a signal: the next --resume continues pretraining
-            return res
-    vocab = (read_manifest(midtrain_cf.data_root) or {"vocab_size": 50257})["vocab_size"]
-    start = create_model(ddp_cf, vocab_size=vocab, init_from=pretrain_cf.log_dir,
-                         compile=use_compile(midtrain_cf, ddp_cf))
-    started = latest_checkpoint(midtrain_cf.log_dir) is not None
-    return train_GPT(ddp_cf, midtrain_cf, start, resume and started, verbose=verbose)
-
-# %% ../nbs/02_train.ipynb #61fdf3fb
-@cli(config=TrainingConfig)
-def train_cli(
-    model: str = "gpt2",  # model preset: gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt-mini, gpt-micro, gpt-nano
-    init_from: str = None,  # start from trained weights: a checkpoint or log_dir, an exported directory, or gpt2 (etc.)
-    resume: bool = False,  # continue from the newest checkpoint in --log_dir
-    allow_changes: str = None,  # settings a resumed run may change beyond RESUME_FREE, comma-separated: max_lr,data
-    device: str = None,  # cpu, cuda, mps (default: the best available; each rank's own GPU under torchrun)
-    bias: bool = True,  # biases in linear layers and LayerNorms (--no-bias: nanoGPT's choice)
-    mode: str = "pretrain",  # pretrain; midtrain (from --init_from, with MIDTRAIN's defaults); all (both, in turn)
-    mid_data_root: str = "task_mixture",  # --mode all: the mid-training data (bngpt_prepare task-mixture)
-    mid_max_steps: int = None,  # --mode all: mid-training steps (default: MIDTRAIN's)
-    config: dict = None,
-):
-    "Train a GPT with train_GPT, in one process or under torchrun: pretraining, mid-training, or both."
-    with cli_errors("bngpt_train"):
-        if mode not in ("pretrain", "midtrain", "all"):
-            raise ValueError(f"--mode {mode!r}: use pretrain, midtrain or all")
-        if mode == "midtrain" and not init_from:
-            raise ValueError("--mode midtrain goes on from trained weights: give --init_from (a checkpoint, a log_dir, "
-                             "an exported directory, or gpt2)")
-        cf = TrainingConfig(**({**MIDTRAIN, **config} if mode == "midtrain" else config))
-        ddp = DDPConfig(device=device)
-        try:
-            if mode == "all":
-                steps = {} if mid_max_steps is None else {"max_steps": mid_max_steps}
-                res = train_all(ddp, cf, midtrain_config(cf, data_root=mid_data_root, **steps), model, resume,
-                                bias=bias)
-            elif init_from:
-                vocab = (read_manifest(cf.data_root) or {"vocab_size": 50257})["vocab_size"]
-                model = create_model(ddp, vocab_size=vocab, init_from=init_from, compile=use_compile(cf, ddp))
-                res = train_GPT(ddp, cf, model, resume, allow_changes=allow_changes)
-            else:
-                res = train_GPT(ddp, cf, model, resume, allow_changes=allow_changes, bias=bias)
-            if ddp.master_process:
-                print(f"done at step {res['step']}; checkpoint {res['checkpoint']}")
-        finally:
-            ddp.destroy()
-        if res["signal"]:  # stopped by SIGTERM/SIGINT, checkpoint written: the status a shell expects (143, 130)
-            sys.exit(128 + res["signal"])
-
-
-@cli
-def sample_cli(
-    model: str,  # checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
-    prompt: str = "Hello, I'm a language model,",  # text to continue
-    num_samples: int = 4,  # how many continuations
-    max_new_tokens: int = 64,  # tokens to generate after the prompt
-    temperature: float = 1.0,  # 0 for greedy
-    top_k: int = 50,  # sample among the k most likely tokens (0: all)
-    top_p: float = None,  # nucleus sampling threshold
-    seed: int = 42,  # random seed
-    device: str = None,  # cpu, cuda, mps (default: the best available)
-):
-    "Sample continuations of a prompt."
-    from buildNanoGPT.model import check_finite, check_sampling
-
-    with cli_errors("bngpt_sample"):
-        check_sampling(temperature, top_k or None, top_p, max_new_tokens)  # before the model is loaded
-        ddp = DDPConfig(device=device)
-        gpt, tok = load_model(model, ddp.device)
-        check_finite(gpt, model)
-        enc = get_tokenizer(tok)
-        length = len(enc.encode_ordinary(prompt)) + max_new_tokens
-        generate_text(gpt, enc, ddp, prompt, num_samples, length, top_k or None, seed, temperature=temperature,
-                      top_p=top_p)
-
-
-@cli
-def export_cli(
-    model: str,  # checkpoint (.pt) or log_dir (its newest checkpoint)
-    out_dir: str,  # directory to write config.json and model.safetensors into
-):
-    "Export a checkpoint in the Hugging Face GPT-2 format."
-    from buildNanoGPT.core import atomic_write
-
-    with cli_errors("bngpt_export"):
-        gpt, tok = load_model(model, "cpu")
-        export(gpt, out_dir, vocab_size=get_tokenizer(tok).n_vocab)  # every id of its tokenizer (the chat tokens too)
-        if tok["name"] != "gpt2":
-            with atomic_write(Path(out_dir) / TOKENIZER_FILE, "w") as f:
-                f.write(json.dumps(tok))
-        else:  # an earlier export's tokenizer file would say these ids are another tokenizer's
-            (Path(out_dir) / TOKENIZER_FILE).unlink(missing_ok=True)
-        print(f"exported to {out_dir}")

@@ -6,12 +6,11 @@
 from __future__ import annotations
 from pathlib import Path
 import pandas as pd
-import matplotlib
 import matplotlib.pyplot as plt
-from .core import LOG_STREAMS, cli, cli_errors, parse_log_line
+from .core import LOG_STREAMS, parse_log_line
 
 # %% auto #0
-__all__ = ['LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 'CORE_BASELINE', 'read_log', 'plot_log', 'plot_cli']
+__all__ = ['LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 'CORE_BASELINE', 'read_log', 'plot_log']
 
 # %% ../nbs/03_viz.ipynb #0671b935
 def read_log(path):
@@ -116,18 +115,3 @@ def plot_log(log_file="log/log.txt", sz="124M", smooth=None, save=None, show=Tru
     else:
         plt.close(fig)
     return fig, summary if len(summary) > 1 else summary[next(iter(summary))]
-
-# %% ../nbs/03_viz.ipynb #52b0e18b
-@cli
-def plot_cli(
-    logs: str,  # log file(s), comma-separated to overlay several runs
-    out: str = "loss.png",  # PNG to write
-    sz: str = "124M",  # model size for baselines: 124M, 350M, 774M, 1558M (or none)
-    smooth: int = None,  # moving-average window for the training loss
-):
-    "Plot training logs to a PNG and print the summary."
-    with cli_errors("bngpt_plot"):
-        matplotlib.use("Agg")
-        paths = logs.split(",")
-        plot_log(paths if len(paths) > 1 else paths[0], sz=sz, smooth=smooth, save=out, show=False)
-        print(f"wrote {out}")
