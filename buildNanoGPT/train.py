@@ -19,12 +19,12 @@ from .model import SAMPLING, GPT, GPTConfig, check_sampling, grow_vocab, padded_
 from .eval import bundle_tasks, evaluate_loss, hellaswag_eval, run_benchmarks
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'RESUME_FREE', 'default_device', 'resolve_precision',
+__all__ = ['PRECISIONS', 'RESUME_FREE', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'default_device', 'resolve_precision',
            'autocast', 'accumulate_gradients', 'train_step', 'check_number', 'DDPConfig', 'TrainingConfig', 'get_lr',
-           'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due', 'RunLog', 'checkpoints',
-           'latest_checkpoint', 'rank_state', 'save_checkpoint', 'nonfinite', 'load_checkpoint', 'restore_checkpoint',
-           'load_model', 'model_from_checkpoint', 'StopSignal', 'peak_flops', 'flops_per_token', 'step_line', 'Run',
-           'check_resume', 'loader_config', 'setup_run', 'measure', 'save', 'train_GPT']
+           'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due', 'peak_flops', 'flops_per_token',
+           'step_line', 'Run', 'check_resume', 'loader_config', 'setup_run', 'measure', 'save', 'train_GPT', 'RunLog',
+           'checkpoints', 'latest_checkpoint', 'rank_state', 'save_checkpoint', 'nonfinite', 'load_checkpoint',
+           'restore_checkpoint', 'load_model', 'model_from_checkpoint', 'StopSignal']
 
 # %% ../nbs/02_train.ipynb #2b7945e2
 def default_device():
@@ -391,280 +391,6 @@ def due(step, every, last_step):
     "Whether a measurement taken every `every` steps (and at the last one) is due at `step`."
     return step % every == 0 or last_step
 
-# %% ../nbs/02_train.ipynb #baf0d246
-def _optional(module, flag):
-    try:
-        return __import__(module, fromlist=["_"])
-    except ImportError:
-        raise ImportError(
-            f"{flag} needs the {module.split('.')[0]} package: pip install {module.split('.')[0]}"
-        ) from None
-
-
-class _WandbSink:
-    def __init__(self, project, log_dir, config):
-        self.run = _optional("wandb", "wandb_project").init(project=project, dir=str(log_dir), config=config)
-
-    def log(self, step, stream, value):
-        self.run.log({stream: value}, step=step)
-
-    def close(self):
-        self.run.finish()
-
-
-class _TensorBoardSink:
-    def __init__(self, log_dir):
-        _optional("tensorboard", "tensorboard=True")
-        from torch.utils.tensorboard import SummaryWriter
-
-        self.writer = SummaryWriter(str(Path(log_dir) / "tensorboard"))
-
-    def log(self, step, stream, value):
-        self.writer.add_scalar(stream, value, step)
-
-    def close(self):
-        self.writer.close()
-
-
-def _lock_dir(log_dir):
-    "An exclusive lock on `log_dir/.lock` (made if need be), held while the returned file is open; one run at a time."
-    try:
-        import fcntl
-    except ImportError:  # not on Windows
-        return None
-    Path(log_dir).mkdir(parents=True, exist_ok=True)
-    f = open(Path(log_dir) / ".lock", "w")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.close()
-        raise BlockingIOError(f"another run is using {log_dir} (it holds {log_dir}/.lock): wait for it to end, "
-                              "or choose another log_dir") from None
-    return f
-
-
-class RunLog:
-    "A run's measurements: `log.txt` lines and optional sinks (process 0 only), console lines, and `history`."
-
-    def __init__(self, log_dir, master=True, verbose=True, fresh=True, wandb_project=None, tensorboard=False,
-                 config=None, last_step=None, lock=None):
-        # fresh: start an empty log.txt; else keep its whole lines up to last_step (the checkpoint a run resumes from)
-        # lock: the open file of `_lock_dir(log_dir)` if the caller took it already (the log then holds it)
-        self.path, self.master, self.verbose = Path(log_dir) / "log.txt", master, verbose
-        self.history = {s: {} for s in LOG_STREAMS}
-        self.sinks, self._lock, self.error = [], lock, None
-        if master:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = lock or _lock_dir(log_dir)  # one run at a time writes a log_dir
-            if fresh:  # a fresh run starts a fresh log, as the reference's does; a resumed one appends
-                self.path.write_text("")
-            else:  # after its checkpoint's step: a crash may have left later lines, the last one partial
-                truncate_log(self.path, math.inf if last_step is None else last_step)
-            if wandb_project:
-                self.sinks.append(_WandbSink(wandb_project, log_dir, config))
-            if tensorboard:
-                self.sinks.append(_TensorBoardSink(log_dir))
-
-    def log(self, step, stream, value):
-        "Record `value` of `stream` at `step`; an error writing it is kept for `check` (see below)."
-        self.history[stream][step] = value
-        if self.master and self.error is None:
-            try:
-                append_line(self.path, log_line(step, stream, value))  # whole, or not at all
-                for sink in self.sinks:
-                    sink.log(step, stream, value)
-            except Exception as e:
-                self.error = e
-
-    def check(self):
-        "Raise the error that writing the log met, if any."
-        if self.error is not None:
-            raise self.error
-
-    def print(self, text):
-        "A console line (process 0, when verbose)."
-        if self.master and self.verbose:
-            print(text)
-
-    def close(self):
-        for sink in self.sinks:
-            sink.close()
-        if self._lock is not None:
-            self._lock.close()  # closing the file releases the lock
-            self._lock = None
-
-
-# %% ../nbs/02_train.ipynb #dfd123d6
-CKPT_GLOB = "model_*.pt"
-CKPT_FORMAT = 2  # format_version of the checkpoints this package writes (2: every rank's state; 1: rank 0's)
-
-
-def _rng_state():
-    np_state = np.random.get_state()
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
-    numpy = [np_state[0], np_state[1].tolist(), *np_state[2:]]
-    return {"python": random.getstate(), "numpy": numpy, "torch": torch.get_rng_state(), "cuda": cuda}
-
-
-def _set_rng_state(s):
-    random.setstate((s["python"][0], tuple(s["python"][1]), s["python"][2]))
-    np.random.set_state((s["numpy"][0], np.array(s["numpy"][1], dtype=np.uint32), *s["numpy"][2:]))
-    torch.set_rng_state(s["torch"])
-    if s["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(s["cuda"])
-
-
-def checkpoints(log_dir):
-    "The checkpoints in `log_dir`, oldest first (by step number)."
-    return sorted(Path(log_dir).glob(CKPT_GLOB), key=lambda p: int(re.sub(r"\D", "", p.stem) or -1))
-
-
-def latest_checkpoint(log_dir):
-    "The newest checkpoint in `log_dir`, or None."
-    ckpts = checkpoints(log_dir)
-    return ckpts[-1] if ckpts else None
-
-
-def rank_state(loader):
-    "What a resumed process needs of this one: its data loader's position and its random generators."
-    return {"loader": loader.state_dict(), "rng": _rng_state()}
-
-
-def save_checkpoint(log_dir, step, raw_model, optimizer, train_cf, loader, tokenizer, keep_last=3, **extra):
-    "Write `model_{step:06d}.pt` atomically in `log_dir`, keep the newest `keep_last`; returns its path."
-    # loader: this process's DataLoaderLite, or every process's `rank_state`, in rank order (`DDPConfig.gather`)
-    path = Path(log_dir) / f"model_{step:06d}.pt"
-    ranks = loader if isinstance(loader, list) else [rank_state(loader)]
-    ckpt = {"format_version": CKPT_FORMAT, "model": raw_model.state_dict(), "config": raw_model.config.to_dict(),
-            "optimizer": optimizer.state_dict(), "step": step, "train_config": asdict(train_cf),
-            "ranks": ranks, "tokenizer": tokenizer, **extra}
-    bad = nonfinite(ckpt["model"])
-    if bad:  # a run that resumed from it would only fail again
-        raise FloatingPointError(f"not writing checkpoint {path}: the weights are not finite ({_names(bad)}); "
-                                 "the previous checkpoints are intact")
-    try:
-        with atomic_path(path) as tmp:
-            torch.save(ckpt, tmp)
-    except RuntimeError as e:  # torch reports a failed write (a full disk) as a RuntimeError of several lines
-        raise OSError(f"could not write checkpoint {path} ({str(e).splitlines()[0]}); is the disk full? "
-                      "The previous checkpoints are intact") from None
-    for old in checkpoints(log_dir)[:-keep_last]:
-        old.unlink()
-    return path
-
-
-def nonfinite(state_dict):
-    "The names of the floating-point tensors in `state_dict` that hold a NaN or an infinity."
-    return [k for k, t in state_dict.items() if t.is_floating_point() and not torch.isfinite(t).all()]
-
-
-def _names(names, n=3):
-    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
-
-
-def load_checkpoint(path, map_location="cpu"):
-    "A checkpoint dict (safe loading: tensors and plain data only)."
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except (pickle.UnpicklingError, KeyError) as e:  # torch's safe unpickler refused a Python object, or read garbage
-        if "Unsupported global" in str(e):
-            raise ValueError(f"{path} was refused as unsafe: it holds Python objects beyond tensors and plain data, "
-                             "which could run code when loaded. Load it with torch.load(weights_only=False) only if "
-                             "you trust where it came from") from None
-        raise ValueError(f"{path} is not a readable checkpoint (not what torch.save writes): it may be damaged, "
-                         "or not a checkpoint at all") from None
-    except (EOFError, RuntimeError, OSError) as e:  # an empty file, a zip cut short
-        raise ValueError(f"{path} is not a readable checkpoint ({str(e).splitlines()[0] if str(e) else 'empty'})"
-                         ": it may have been cut short or damaged") from None
-    if not isinstance(ckpt, dict) or "model" not in ckpt:
-        raise ValueError(f"{path} is a file torch.save wrote, but not a checkpoint of a run (no 'model' in it)")
-    version = ckpt.get("format_version", 0)  # 0: written before checkpoints had a version; as 1
-    if version > CKPT_FORMAT:
-        raise ValueError(f"{path} has checkpoint format {version}, newer than this buildNanoGPT reads "
-                         f"({CKPT_FORMAT}): upgrade buildNanoGPT")
-    if "ranks" not in ckpt and "loader" in ckpt:  # formats 0 and 1: the state of rank 0 only
-        ckpt["ranks"] = [{"loader": ckpt.pop("loader"), "rng": ckpt.pop("rng")}]
-    return ckpt
-
-
-def restore_checkpoint(ckpt, raw_model, optimizer, loader):
-    "Put the weights, optimizer moments, loader position and random generators of `ckpt` back; returns the next step."
-    if ckpt["config"] != raw_model.config.to_dict():
-        raise ValueError(f"the checkpoint is of another model ({ckpt['config']}) than this run's "
-                         f"({raw_model.config.to_dict()}): resume with the same model settings")
-    n = len(ckpt["ranks"])
-    if n != loader.num_processes:
-        raise ValueError(f"the checkpoint was written by a run of {n} process(es), this one has {loader.num_processes}:"
-                         f" which data each process reads depends on their number; resume with {n} "
-                         f"(torchrun --nproc_per_node {n})" + (" or without torchrun" if n == 1 else ""))
-    bad = nonfinite(ckpt["model"])
-    if bad:  # written before checkpoints were checked: resuming would fail at the first step
-        raise ValueError(f"the checkpoint's weights are not finite ({_names(bad)}): resume from an earlier one "
-                         "(train_GPT's resume=path; --resume takes the newest) or start again")
-    raw_model.load_state_dict(ckpt["model"])
-    optimizer.load_state_dict(ckpt["optimizer"])
-    loader.load_state_dict(ckpt["ranks"][loader.process_rank]["loader"])
-    _set_rng_state(ckpt["ranks"][loader.process_rank]["rng"])
-    return ckpt["step"] + 1
-
-# %% ../nbs/02_train.ipynb #b54061c6
-TOKENIZER_FILE = "buildnanogpt_tokenizer.json"  # beside an exported model whose tokenizer isn't GPT-2's
-
-
-def load_model(spec, device=None):
-    "`(GPT, tokenizer spec)` from a checkpoint, a log_dir (newest checkpoint), an exported directory or a hub name."
-    device = device or default_device()
-    p = Path(spec)
-    if p.is_dir() and not (p / "config.json").exists():
-        if latest_checkpoint(p) is None:
-            raise FileNotFoundError(f"{p} holds neither checkpoints ({CKPT_GLOB}) nor an exported model (config.json)")
-        p = latest_checkpoint(p)
-    if p.is_file():
-        ckpt = load_checkpoint(p)
-        model = GPT(GPTConfig(**ckpt["config"]))
-        model.load_state_dict(ckpt["model"])
-        return model.to(device), ckpt.get("tokenizer", {"name": "gpt2"})
-    tok = json.loads((p / TOKENIZER_FILE).read_text()) if (p / TOKENIZER_FILE).exists() else {"name": "gpt2"}
-    return GPT.from_pretrained(spec).to(device), tok
-
-
-def model_from_checkpoint(path, device="cpu"):
-    "The `GPT` saved in checkpoint `path`."
-    return load_model(path, device)[0]
-
-# %% ../nbs/02_train.ipynb #39bac928
-class StopSignal:
-    "SIGINT/SIGTERM turned into a flag that `train_GPT` checks after each step (handlers only in the main thread)."
-
-    def __init__(self):
-        self.requested, self.signum, self.old = False, None, {}
-
-    def __enter__(self):
-        try:
-            for s in (signal.SIGINT, signal.SIGTERM):
-                self.old[s] = signal.signal(s, self._handle)
-        except ValueError:
-            pass  # not the main thread: no handlers
-        return self
-
-    def _handle(self, signum, frame):
-        self.requested, self.signum = True, signum
-        print(f"\nreceived {signal.Signals(signum).name}: finishing this step, then saving a checkpoint")
-
-    def agreed(self, ddp_cf):
-        "Whether any process was asked to stop."
-        if not ddp_cf.ddp:
-            return self.requested
-        flag = torch.tensor(float(self.requested), device=ddp_cf.device)
-        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-        return bool(flag.item())
-
-    def __exit__(self, *exc):
-        for s, h in self.old.items():
-            signal.signal(s, h)
-
 # %% ../nbs/02_train.ipynb #8574bdf7
 # dense bf16 tensor-core peaks from the vendors' data sheets; the first whole-word match in the device's name wins
 _PEAK_FLOPS = [("H100 PCIe", 756e12), ("H100", 989e12), ("H200", 989e12), ("GH200", 989e12), ("A100", 312e12),
@@ -938,3 +664,277 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             "step_times": step_times,
             "checkpoint": run.checkpoint, "log_file": str(run.log.path), "stopped": stopping, "step": step,
             "signal": stop.signum, "model": run.raw}
+
+# %% ../nbs/02_train.ipynb #baf0d246
+def _optional(module, flag):
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise ImportError(
+            f"{flag} needs the {module.split('.')[0]} package: pip install {module.split('.')[0]}"
+        ) from None
+
+
+class _WandbSink:
+    def __init__(self, project, log_dir, config):
+        self.run = _optional("wandb", "wandb_project").init(project=project, dir=str(log_dir), config=config)
+
+    def log(self, step, stream, value):
+        self.run.log({stream: value}, step=step)
+
+    def close(self):
+        self.run.finish()
+
+
+class _TensorBoardSink:
+    def __init__(self, log_dir):
+        _optional("tensorboard", "tensorboard=True")
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(str(Path(log_dir) / "tensorboard"))
+
+    def log(self, step, stream, value):
+        self.writer.add_scalar(stream, value, step)
+
+    def close(self):
+        self.writer.close()
+
+
+def _lock_dir(log_dir):
+    "An exclusive lock on `log_dir/.lock` (made if need be), held while the returned file is open; one run at a time."
+    try:
+        import fcntl
+    except ImportError:  # not on Windows
+        return None
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    f = open(Path(log_dir) / ".lock", "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise BlockingIOError(f"another run is using {log_dir} (it holds {log_dir}/.lock): wait for it to end, "
+                              "or choose another log_dir") from None
+    return f
+
+
+class RunLog:
+    "A run's measurements: `log.txt` lines and optional sinks (process 0 only), console lines, and `history`."
+
+    def __init__(self, log_dir, master=True, verbose=True, fresh=True, wandb_project=None, tensorboard=False,
+                 config=None, last_step=None, lock=None):
+        # fresh: start an empty log.txt; else keep its whole lines up to last_step (the checkpoint a run resumes from)
+        # lock: the open file of `_lock_dir(log_dir)` if the caller took it already (the log then holds it)
+        self.path, self.master, self.verbose = Path(log_dir) / "log.txt", master, verbose
+        self.history = {s: {} for s in LOG_STREAMS}
+        self.sinks, self._lock, self.error = [], lock, None
+        if master:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = lock or _lock_dir(log_dir)  # one run at a time writes a log_dir
+            if fresh:  # a fresh run starts a fresh log, as the reference's does; a resumed one appends
+                self.path.write_text("")
+            else:  # after its checkpoint's step: a crash may have left later lines, the last one partial
+                truncate_log(self.path, math.inf if last_step is None else last_step)
+            if wandb_project:
+                self.sinks.append(_WandbSink(wandb_project, log_dir, config))
+            if tensorboard:
+                self.sinks.append(_TensorBoardSink(log_dir))
+
+    def log(self, step, stream, value):
+        "Record `value` of `stream` at `step`; an error writing it is kept for `check` (see below)."
+        self.history[stream][step] = value
+        if self.master and self.error is None:
+            try:
+                append_line(self.path, log_line(step, stream, value))  # whole, or not at all
+                for sink in self.sinks:
+                    sink.log(step, stream, value)
+            except Exception as e:
+                self.error = e
+
+    def check(self):
+        "Raise the error that writing the log met, if any."
+        if self.error is not None:
+            raise self.error
+
+    def print(self, text):
+        "A console line (process 0, when verbose)."
+        if self.master and self.verbose:
+            print(text)
+
+    def close(self):
+        for sink in self.sinks:
+            sink.close()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
+
+
+# %% ../nbs/02_train.ipynb #dfd123d6
+CKPT_GLOB = "model_*.pt"
+CKPT_FORMAT = 2  # format_version of the checkpoints this package writes (2: every rank's state; 1: rank 0's)
+
+
+def _rng_state():
+    np_state = np.random.get_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
+    numpy = [np_state[0], np_state[1].tolist(), *np_state[2:]]
+    return {"python": random.getstate(), "numpy": numpy, "torch": torch.get_rng_state(), "cuda": cuda}
+
+
+def _set_rng_state(s):
+    random.setstate((s["python"][0], tuple(s["python"][1]), s["python"][2]))
+    np.random.set_state((s["numpy"][0], np.array(s["numpy"][1], dtype=np.uint32), *s["numpy"][2:]))
+    torch.set_rng_state(s["torch"])
+    if s["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(s["cuda"])
+
+
+def checkpoints(log_dir):
+    "The checkpoints in `log_dir`, oldest first (by step number)."
+    return sorted(Path(log_dir).glob(CKPT_GLOB), key=lambda p: int(re.sub(r"\D", "", p.stem) or -1))
+
+
+def latest_checkpoint(log_dir):
+    "The newest checkpoint in `log_dir`, or None."
+    ckpts = checkpoints(log_dir)
+    return ckpts[-1] if ckpts else None
+
+
+def rank_state(loader):
+    "What a resumed process needs of this one: its data loader's position and its random generators."
+    return {"loader": loader.state_dict(), "rng": _rng_state()}
+
+
+def save_checkpoint(log_dir, step, raw_model, optimizer, train_cf, loader, tokenizer, keep_last=3, **extra):
+    "Write `model_{step:06d}.pt` atomically in `log_dir`, keep the newest `keep_last`; returns its path."
+    # loader: this process's DataLoaderLite, or every process's `rank_state`, in rank order (`DDPConfig.gather`)
+    path = Path(log_dir) / f"model_{step:06d}.pt"
+    ranks = loader if isinstance(loader, list) else [rank_state(loader)]
+    ckpt = {"format_version": CKPT_FORMAT, "model": raw_model.state_dict(), "config": raw_model.config.to_dict(),
+            "optimizer": optimizer.state_dict(), "step": step, "train_config": asdict(train_cf),
+            "ranks": ranks, "tokenizer": tokenizer, **extra}
+    bad = nonfinite(ckpt["model"])
+    if bad:  # a run that resumed from it would only fail again
+        raise FloatingPointError(f"not writing checkpoint {path}: the weights are not finite ({_names(bad)}); "
+                                 "the previous checkpoints are intact")
+    try:
+        with atomic_path(path) as tmp:
+            torch.save(ckpt, tmp)
+    except RuntimeError as e:  # torch reports a failed write (a full disk) as a RuntimeError of several lines
+        raise OSError(f"could not write checkpoint {path} ({str(e).splitlines()[0]}); is the disk full? "
+                      "The previous checkpoints are intact") from None
+    for old in checkpoints(log_dir)[:-keep_last]:
+        old.unlink()
+    return path
+
+
+def nonfinite(state_dict):
+    "The names of the floating-point tensors in `state_dict` that hold a NaN or an infinity."
+    return [k for k, t in state_dict.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+
+
+def _names(names, n=3):
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
+def load_checkpoint(path, map_location="cpu"):
+    "A checkpoint dict (safe loading: tensors and plain data only)."
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (pickle.UnpicklingError, KeyError) as e:  # torch's safe unpickler refused a Python object, or read garbage
+        if "Unsupported global" in str(e):
+            raise ValueError(f"{path} was refused as unsafe: it holds Python objects beyond tensors and plain data, "
+                             "which could run code when loaded. Load it with torch.load(weights_only=False) only if "
+                             "you trust where it came from") from None
+        raise ValueError(f"{path} is not a readable checkpoint (not what torch.save writes): it may be damaged, "
+                         "or not a checkpoint at all") from None
+    except (EOFError, RuntimeError, OSError) as e:  # an empty file, a zip cut short
+        raise ValueError(f"{path} is not a readable checkpoint ({str(e).splitlines()[0] if str(e) else 'empty'})"
+                         ": it may have been cut short or damaged") from None
+    if not isinstance(ckpt, dict) or "model" not in ckpt:
+        raise ValueError(f"{path} is a file torch.save wrote, but not a checkpoint of a run (no 'model' in it)")
+    version = ckpt.get("format_version", 0)  # 0: written before checkpoints had a version; as 1
+    if version > CKPT_FORMAT:
+        raise ValueError(f"{path} has checkpoint format {version}, newer than this buildNanoGPT reads "
+                         f"({CKPT_FORMAT}): upgrade buildNanoGPT")
+    if "ranks" not in ckpt and "loader" in ckpt:  # formats 0 and 1: the state of rank 0 only
+        ckpt["ranks"] = [{"loader": ckpt.pop("loader"), "rng": ckpt.pop("rng")}]
+    return ckpt
+
+
+def restore_checkpoint(ckpt, raw_model, optimizer, loader):
+    "Put the weights, optimizer moments, loader position and random generators of `ckpt` back; returns the next step."
+    if ckpt["config"] != raw_model.config.to_dict():
+        raise ValueError(f"the checkpoint is of another model ({ckpt['config']}) than this run's "
+                         f"({raw_model.config.to_dict()}): resume with the same model settings")
+    n = len(ckpt["ranks"])
+    if n != loader.num_processes:
+        raise ValueError(f"the checkpoint was written by a run of {n} process(es), this one has {loader.num_processes}:"
+                         f" which data each process reads depends on their number; resume with {n} "
+                         f"(torchrun --nproc_per_node {n})" + (" or without torchrun" if n == 1 else ""))
+    bad = nonfinite(ckpt["model"])
+    if bad:  # written before checkpoints were checked: resuming would fail at the first step
+        raise ValueError(f"the checkpoint's weights are not finite ({_names(bad)}): resume from an earlier one "
+                         "(train_GPT's resume=path; --resume takes the newest) or start again")
+    raw_model.load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    loader.load_state_dict(ckpt["ranks"][loader.process_rank]["loader"])
+    _set_rng_state(ckpt["ranks"][loader.process_rank]["rng"])
+    return ckpt["step"] + 1
+
+# %% ../nbs/02_train.ipynb #b54061c6
+TOKENIZER_FILE = "buildnanogpt_tokenizer.json"  # beside an exported model whose tokenizer isn't GPT-2's
+
+
+def load_model(spec, device=None):
+    "`(GPT, tokenizer spec)` from a checkpoint, a log_dir (newest checkpoint), an exported directory or a hub name."
+    device = device or default_device()
+    p = Path(spec)
+    if p.is_dir() and not (p / "config.json").exists():
+        if latest_checkpoint(p) is None:
+            raise FileNotFoundError(f"{p} holds neither checkpoints ({CKPT_GLOB}) nor an exported model (config.json)")
+        p = latest_checkpoint(p)
+    if p.is_file():
+        ckpt = load_checkpoint(p)
+        model = GPT(GPTConfig(**ckpt["config"]))
+        model.load_state_dict(ckpt["model"])
+        return model.to(device), ckpt.get("tokenizer", {"name": "gpt2"})
+    tok = json.loads((p / TOKENIZER_FILE).read_text()) if (p / TOKENIZER_FILE).exists() else {"name": "gpt2"}
+    return GPT.from_pretrained(spec).to(device), tok
+
+
+def model_from_checkpoint(path, device="cpu"):
+    "The `GPT` saved in checkpoint `path`."
+    return load_model(path, device)[0]
+
+# %% ../nbs/02_train.ipynb #39bac928
+class StopSignal:
+    "SIGINT/SIGTERM turned into a flag that `train_GPT` checks after each step (handlers only in the main thread)."
+
+    def __init__(self):
+        self.requested, self.signum, self.old = False, None, {}
+
+    def __enter__(self):
+        try:
+            for s in (signal.SIGINT, signal.SIGTERM):
+                self.old[s] = signal.signal(s, self._handle)
+        except ValueError:
+            pass  # not the main thread: no handlers
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested, self.signum = True, signum
+        print(f"\nreceived {signal.Signals(signum).name}: finishing this step, then saving a checkpoint")
+
+    def agreed(self, ddp_cf):
+        "Whether any process was asked to stop."
+        if not ddp_cf.ddp:
+            return self.requested
+        flag = torch.tensor(float(self.requested), device=ddp_cf.device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return bool(flag.item())
+
+    def __exit__(self, *exc):
+        for s, h in self.old.items():
+            signal.signal(s, h)
