@@ -431,7 +431,7 @@ class Run:
     train_loader: DataLoaderLite
     val_loader: DataLoaderLite
     tokenizer: dict
-    log: RunLog
+    log: object  # its RunLog (built in "Running for real" below)
     start: int = 0
     hella: bool = False
     checkpoint: str | None = None
