@@ -10,9 +10,10 @@ pass with logits at every position, `ending_losses`. Both arms must give the sam
 
 import argparse, json, random, re, statistics, time
 import torch
-from buildNanoGPT.data import find_data, get_tokenizer, load_docs, render_example
+from buildNanoGPT.data import find_data, get_tokenizer, load_docs
+from buildNanoGPT.eval import ending_losses, hellaswag_losses, render_example
 from buildNanoGPT.model import GPT, GPTConfig
-from buildNanoGPT.train import DDPConfig, ending_losses, hellaswag_losses
+from buildNanoGPT.train import DDPConfig
 
 
 def make_examples(n, enc, seed=0):
