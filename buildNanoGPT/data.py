@@ -701,17 +701,18 @@ def _random_batch(self: DataLoaderLite):
     "B windows of T+1 tokens, each from a random place in the split's shards."
     import torch
 
-    if not hasattr(self, "_window_ends"):  # windows starting in each shard, cumulated: the first time only
-        self._window_ends = np.cumsum([len(TokenShard(p)) - self.T for p in self.shards])
+    if not hasattr(self, "_window_ends"):  # the first time only: each shard's header, and its windows, cumulated
+        self._shard_files = [TokenShard(p) for p in self.shards]
+        self._window_ends = np.cumsum([len(f) - self.T for f in self._shard_files])
     starts = self.rng.integers(0, self._window_ends[-1], size=self.B)
     shards = np.searchsorted(self._window_ends, starts, side="right")
     offsets = starts - np.concatenate([[0], self._window_ends])[shards]
-    buf = np.stack([TokenShard(self.shards[s])[o : o + self.T + 1] for s, o in zip(shards, offsets)]).astype(np.int64)
-    buf = torch.from_numpy(buf)
-    y = buf[:, 1:]
+    rows = [self._shard_files[s][o : o + self.T + 1] for s, o in zip(shards, offsets)]
+    buf = torch.from_numpy(np.stack(rows).astype(np.int64))
+    x, y = buf[:, :-1].contiguous(), buf[:, 1:].contiguous()  # as the sequential batches are: `view` works on them
     if self.masked:
         y = torch.stack([self._masked(y[b], s, o + 1) for b, (s, o) in enumerate(zip(shards, offsets))])
-    return buf[:, :-1], y
+    return x, y
 
 # %% ../nbs/00_data.ipynb #1f360f3c
 def data_fingerprint(data_root):

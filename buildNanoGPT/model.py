@@ -190,7 +190,7 @@ class GPT(nn.Module):
         if targets is not None and not return_logits and not torch.compiler.is_compiling():
             return None, linear_cross_entropy(x, self.lm_head.weight, targets)
         logits = self.lm_head(x)
-        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
         return (logits if return_logits else None), loss
 
 # %% ../nbs/01_model.ipynb #8095fbad
