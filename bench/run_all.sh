@@ -14,5 +14,6 @@ out=${1:-bench/results.jsonl}
   python bench/bench_loader.py
   python bench/bench_precision.py
   python bench/bench_core.py
+  python bench/bench_random_batch.py
   if python -c "import torch, sys; sys.exit(not torch.cuda.is_available())"; then python bench/bench_gpu.py; fi
 } | tee "$out"
