@@ -13,8 +13,8 @@ BLOCKS = [
     ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
     ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),
     ("bngpt_prepare task-mixture", "the README says: the network (the mixture comes from the hub)", {}),
-    ("chat_pattern_run()", "the README says: half an hour (the chat notebook tests its data, scoring and bngpt_chat; "
-     "the training notebook train_all)", {}),
+    ("chat_pattern_run()", "the README says: half an hour (the chat notebook tests its data, scoring, bngpt_chat "
+     "and train_all)", {}),
 ]
 AFTER = {}  # phrase of a block: commands the README gives in its text after it, run once the block has run
 

@@ -121,10 +121,11 @@ prepare_cli = subcommands("bngpt_prepare", {
     "hellaswag": prepare_hellaswag,
     "eval-bundle": prepare_eval_bundle,
     "task-mixture": prepare_task_mixture,
-}, "Prepare data: tokenize a dataset into shards, or fetch an evaluation set.")
+}, "Prepare data: tokenize a dataset into shards, or fetch an evaluation set.",
+   "a file, folder or hub dataset of your own goes after corpus: bngpt_prepare corpus SOURCE")
 
 # %% ../nbs/06_cli.ipynb #a685f549
-@cli(config=TrainingConfig, aliases={"preset": ["model"]})
+@cli(config=TrainingConfig, aliases={"preset": ["model"], "hella_max_per_task": ["hella_examples"]})  # names before 0.3
 def train_cli(
     preset: str = "gpt2",  # the architecture: gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt-mini, gpt-micro, gpt-nano
     init_from: str = None,  # start from trained weights (a MODEL: checkpoint, log_dir, exported directory, gpt2...)
@@ -172,7 +173,7 @@ def sample_cli(
     num_samples: int = 4,  # how many continuations
     max_new_tokens: int = SAMPLING["max_new_tokens"],  # at most this many new tokens
     temperature: float = SAMPLING["temperature"],  # 0 for greedy
-    top_k: int = SAMPLING["top_k"],  # sample among the k most likely tokens (0: all)
+    top_k: int | None = SAMPLING["top_k"],  # sample among the k most likely tokens (0 or None: all)
     top_p: float = SAMPLING["top_p"],  # nucleus sampling: the fewest tokens holding this much probability
     seed: int = SAMPLING["seed"],  # random seed: the same seed, the same samples
     device: str = None,  # cpu, cuda, mps (default: the best available)
@@ -189,7 +190,7 @@ def sample_cli(
                       top_p=top_p)
 
 # %% ../nbs/06_cli.ipynb #27ec7a13
-@cli
+@cli(aliases={"max_per_task": ["hella_examples"]})  # the name before 0.3
 def eval_cli(
     model: str,  # MODEL: a checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
     data_root: str = None,  # shards to compute the loss on
@@ -345,7 +346,7 @@ def chat_cli(
     system: str = None,  # system prompt
     max_new_tokens: int = SAMPLING["max_new_tokens"],  # at most this many new tokens
     temperature: float = SAMPLING["temperature"],  # 0 for greedy
-    top_k: int = SAMPLING["top_k"],  # sample among the k most likely tokens (0: all)
+    top_k: int | None = SAMPLING["top_k"],  # sample among the k most likely tokens (0 or None: all)
     top_p: float = SAMPLING["top_p"],  # nucleus sampling: the fewest tokens holding this much probability
     seed: int = SAMPLING["seed"],  # random seed: the same seed, the same samples
     device: str = None,  # cpu, cuda, mps (default: the best available)

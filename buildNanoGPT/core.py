@@ -277,7 +277,8 @@ def cli(func=None, *, config=None, aliases=None):
                 group = parser.add_argument_group(f"{config.__name__} (any field, as --field value)")
                 field_helps = arg_comments(config)
                 for f in fields:
-                    _add_arg(group, f.name, f.type, _field_default(f), field_helps.get(f.name, ""))
+                    _add_arg(group, f.name, f.type, _field_default(f), field_helps.get(f.name, ""),
+                             (aliases or {}).get(f.name, ()))
             return parser
 
         def main(argv=None, prog=None):
@@ -296,8 +297,9 @@ def cli(func=None, *, config=None, aliases=None):
     return make(func) if func is not None else make
 
 
-def subcommands(name, commands, doc):
+def subcommands(name, commands, doc, hint=""):
     "One command whose first word picks one of `commands` (`{name: cli command}`), each with its own `--help`."
+    hint = f"; {hint}" if hint else ""
 
     def main(argv=None):
         prog = Path(sys.argv[0]).name if argv is None else name
@@ -309,7 +311,7 @@ def subcommands(name, commands, doc):
                   f"{prog} NAME --help: that one's arguments", file=sys.stdout if argv else sys.stderr)
             sys.exit(0 if argv else 2)
         if argv[0] not in commands:
-            print(f"{prog}: error: unknown {argv[0]!r}: use one of {', '.join(commands)} (see {prog} --help)",
+            print(f"{prog}: error: unknown {argv[0]!r}: use one of {', '.join(commands)}{hint} (see {prog} --help)",
                   file=sys.stderr)
             sys.exit(2)
         return commands[argv[0]](argv[1:], prog=f"{prog} {argv[0]}")

@@ -253,14 +253,15 @@ def read_manifest(data_root):
     try:
         manifest = json.loads(p.read_text())
     except ValueError as e:
-        raise ValueError(f"{p} is not valid JSON ({e}): write the dataset again (bngpt_prepare --overwrite)") from None
+        raise ValueError(f"{p} is not valid JSON ({e}): write the dataset again "
+                         "(bngpt_prepare NAME ... --overwrite)") from None
     if not (isinstance(manifest, dict) and {"shards", "tokenizer", "vocab_size"} <= set(manifest)
             and isinstance(manifest["tokenizer"], dict) and isinstance(manifest["shards"], list)):
         raise ValueError(f"{p} is not a shard manifest (a JSON object with 'shards', 'tokenizer', 'vocab_size')")
     enc = get_tokenizer(manifest["tokenizer"]) if manifest["tokenizer"].get("name") == "char" else None
     if enc is not None and enc.n_vocab != manifest["vocab_size"]:
         raise ValueError(f"{p}: its tokenizer has {enc.n_vocab} characters but vocab_size is "
-                         f"{manifest['vocab_size']}; write the dataset again (bngpt_prepare ... --overwrite)")
+                         f"{manifest['vocab_size']}; write the dataset again (bngpt_prepare NAME ... --overwrite)")
     return manifest
 
 # %% ../nbs/00_data.ipynb #74bec637
@@ -510,7 +511,7 @@ class TokenShard:
             header = np.load(path, mmap_mode="r")  # parses the header; no data is read
         except (EOFError, ValueError, OSError) as e:  # empty, cut short, or not a .npy file
             raise ValueError(f"{path} is not a readable .npy shard ({e}): it is empty or was cut short; "
-                             "write the dataset again (bngpt_prepare ... --overwrite)") from None
+                             "write the dataset again (bngpt_prepare NAME ... --overwrite)") from None
         self.path, self.dtype, self.shape, self.offset = Path(path), header.dtype, header.shape, header.offset
         del header
 
@@ -610,10 +611,11 @@ class DataLoaderLite:
             p = self.data_root / s["file"]
             if not p.exists():
                 raise ValueError(f"{p} is listed in {MANIFEST} but missing: the dataset is incomplete; copy it again "
-                                 "or write it again (bngpt_prepare ... --overwrite)")
+                                 "or write it again (bngpt_prepare NAME ... --overwrite)")
             if len(TokenShard(p)) != s["tokens"]:
                 raise ValueError(f"{p} holds {len(TokenShard(p)):,} tokens, its {MANIFEST} says {s['tokens']:,}: it "
-                                 "was changed or cut short; write the dataset again (bngpt_prepare ... --overwrite)")
+                                 "was changed or cut short; write the dataset again "
+                                 "(bngpt_prepare NAME ... --overwrite)")
             m = self.data_root / s["mask"] if "mask" in s else None
             if m is not None and not (m.exists() and len(TokenShard(m)) == s["tokens"]):
                 raise ValueError(f"{m}, the loss mask of {p.name}, is missing or of another length: write the "

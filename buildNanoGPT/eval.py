@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 from .core import atomic_write
-from .data import DATA_ENV, download_file, file_sha256, find_data, get_tokenizer
+from .data import CHAT_TOKENS, DATA_ENV, download_file, file_sha256, find_data, get_tokenizer
 from .model import stream_text, unwrap
 
 # %% auto #0
@@ -532,7 +532,8 @@ def answer_correct(task, item, answer):
 def greedy_answer(model, tokens, max_new_tokens, enc, stop=()):
     "Greedy continuation of `tokens` (KV cache): the text, ended by <|endoftext|>, a stop string or the length limit."
     text = ""
-    for piece in stream_text(model, tokens, enc, max_new_tokens, temperature=0, stop=(enc.eot_token,)):
+    ends = [i for i in (enc.eot_token, CHAT_TOKENS["<|im_end|>"]) if i is not None and i < enc.n_vocab]
+    for piece in stream_text(model, tokens, enc, max_new_tokens, temperature=0, stop=tuple(ends)):
         text += piece
         if any(s in text for s in stop):
             break

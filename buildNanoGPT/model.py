@@ -295,7 +295,7 @@ def sample_stream(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p
     raw = unwrap(model)  # a compiled or DDP-wrapped model samples with its GPT's own code
     bs, was_training = raw.config.block_size, raw.training
     raw.eval()
-    stops = torch.tensor(list(stop), dtype=torch.long, device=idx.device)
+    stops = torch.tensor([s for s in stop if s is not None], dtype=torch.long, device=idx.device)  # None: no id
     done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
     caches = None
     try:

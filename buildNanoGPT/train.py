@@ -286,7 +286,7 @@ class TrainingConfig:
     sample_length: int = 32  # tokens per sample, prompt included
     sample_prompt: str = "Hello, I'm a language model,"  # prompt for the samples
     temperature: float = SAMPLING["temperature"]  # the samples' temperature (0: greedy), as bngpt_sample's
-    top_k: int | None = SAMPLING["top_k"]  # the samples' top-k (None: every token), as bngpt_sample's
+    top_k: int | None = SAMPLING["top_k"]  # the samples' top-k (0 or None: every token), as bngpt_sample's
     top_p: float | None = SAMPLING["top_p"]  # the samples' nucleus threshold (None: no cut), as bngpt_sample's
     checkpoint_every: int = 5000  # checkpoint every this many steps and at the end
     keep_last: int = 3  # checkpoints kept in log_dir
@@ -304,6 +304,8 @@ class TrainingConfig:
         if self.min_lr is None:
             self.min_lr = 0.1 * self.max_lr
         resolve_precision(self.precision, "cpu")  # checks the name
+        if self.top_k == 0:  # every token, as the commands' --top_k 0
+            self.top_k = None
         check_sampling(self.temperature, self.top_k, self.top_p)
         for k in ("sampling", "val_sampling"):
             if getattr(self, k) not in ("sequential", "random"):
