@@ -341,9 +341,10 @@ def stream_text(model, ids, enc, max_new_tokens, temperature=1.0, top_k=None, to
     idx = torch.tensor([list(ids)[-budget:]], dtype=torch.long, device=next(raw.parameters()).device)
     out, shown = [], ""
     for nxt in sample_stream(raw, idx, new, temperature, top_k, top_p, generator, stop, enc.n_vocab):
-        if int(nxt) in stop:
+        token = int(nxt)  # one read of the device's tensor per step
+        if token in stop:
             return
-        out.append(int(nxt))
+        out.append(token)
         text = enc.decode(out)
         if not text.endswith("\ufffd"):  # a character split across tokens waits for its last bytes
             yield text[len(shown) :]
