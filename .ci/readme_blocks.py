@@ -13,6 +13,8 @@ BLOCKS = [
     ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
     ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),
     ("bngpt_prepare task-mixture", "the README says: the network (the mixture comes from the hub)", {}),
+    ("bngpt_train --recipe shakespeare-char-fast", None, {"--device cpu": "--device cpu --max_steps 20"}),
+    ("bench/bench_race.py", "the README says: half an hour, and a clone of nanoGPT", {}),
     ("chat_pattern_run()", "the README says: half an hour (the chat notebook tests its data, scoring, bngpt_chat "
      "and train_all)", {}),
 ]

@@ -10,7 +10,8 @@ import matplotlib
 from .core import atomic_write, cli, cli_errors, key_values, subcommands
 from .data import (DataLoaderLite, edu_fineweb10B_prep, get_tokenizer, hellaswag_val_prep, load_docs,
                                read_manifest, tinyshakespeare_prep, write_shards)
-from .model import SAMPLING, check_finite, check_sampling, export
+from .model import SAMPLING, GPTConfig, check_finite, check_sampling, export
+from .modern import RECIPES
 from .viz import plot_log
 from .eval import (EVAL_BUNDLE, SUITES, eval_bundle_prep, evaluate_loss, hellaswag_eval, report_table,
                                run_benchmarks, text_perplexity)
@@ -21,8 +22,9 @@ from .chat import (MIDTRAIN, ChatSession, chat_eval, chat_server, midtrain_confi
 
 # %% auto #0
 __all__ = ['prepare_cli', 'shards_summary', 'prepare_tinyshakespeare', 'prepare_fineweb_edu', 'prepare_corpus',
-           'prepare_hellaswag', 'prepare_eval_bundle', 'prepare_task_mixture', 'train_cli', 'sample_cli', 'eval_cli',
-           'check_eval_args', 'print_chat_eval', 'export_cli', 'plot_cli', 'chat_cli']
+           'prepare_hellaswag', 'prepare_eval_bundle', 'prepare_task_mixture', 'recipe_args', 'expand_recipe',
+           'train_cli', 'sample_cli', 'eval_cli', 'check_eval_args', 'print_chat_eval', 'export_cli', 'plot_cli',
+           'chat_cli']
 
 # %% ../nbs/06_cli.ipynb #8355e0fd
 def shards_summary(m, docs=True):
@@ -125,14 +127,41 @@ prepare_cli = subcommands("bngpt_prepare", {
    "a file, folder or hub dataset of your own goes after corpus: bngpt_prepare corpus SOURCE")
 
 # %% ../nbs/06_cli.ipynb #a685f549
-@cli(config=TrainingConfig, aliases={"preset": ["model"], "hella_max_per_task": ["hella_examples"]})  # names before 0.3
+def recipe_args(name):
+    "The flags of recipe `name` (`RECIPES`): its preset, its model options and its `TrainingConfig` fields."
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
+    recipe, args = RECIPES[name], ["--preset", RECIPES[name]["preset"]]
+    for key, value in {**recipe["model"], **recipe["train"]}.items():
+        args += [f"--{key}" if value else f"--no-{key}"] if isinstance(value, bool) else [f"--{key}", str(value)]
+    return args
+
+
+def expand_recipe(argv):
+    "`bngpt_train`'s words with the flags of its `--recipe NAME` put first: the user's own, after them, win."
+    for i, word in enumerate(argv):
+        name = argv[i + 1] if word == "--recipe" and i + 1 < len(argv) else word.partition("--recipe=")[2]
+        if name in RECIPES:  # an unknown name is left to the command, which says so in one line
+            return recipe_args(name) + argv
+    return argv
+
+
+@cli(config=TrainingConfig, aliases={"preset": ["model"], "hella_max_per_task": ["hella_examples"]},  # names before 0.3
+     expand=expand_recipe)
 def train_cli(
     preset: str = "gpt2",  # the architecture: gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt-mini, gpt-micro, gpt-nano
     init_from: str = None,  # start from trained weights (a MODEL: checkpoint, log_dir, exported directory, gpt2...)
     resume: bool = False,  # continue from the newest checkpoint in --log_dir
     allow_changes: str = None,  # settings a resumed run may change beyond RESUME_FREE, comma-separated: max_lr,data
     device: str = None,  # cpu, cuda, mps (default: the best available; each rank's own GPU under torchrun)
-    bias: bool = True,  # biases in linear layers and LayerNorms (--no-bias: nanoGPT's choice)
+    recipe: str = None,  # a named set of flags put before the others: shakespeare-char-fast (see RECIPES)
+    bias: bool = GPTConfig.bias,  # biases in linear layers and LayerNorms (--no-bias: nanoGPT's choice)
+    rope: bool = GPTConfig.rope,  # rotary position embeddings instead of learned positions
+    norm: str = GPTConfig.norm,  # layernorm (GPT-2) or rmsnorm
+    activation: str = GPTConfig.activation,  # the MLP's: gelu (GPT-2) or relu2
+    qk_norm: bool = GPTConfig.qk_norm,  # RMS-normalised queries and keys
+    tie_embeddings: bool = GPTConfig.tie_embeddings,  # the head is the token embedding (GPT-2); --no-...: its own
+    zero_init: bool = GPTConfig.zero_init,  # the output projections (and an untied head) start at zero
     mode: str = "pretrain",  # pretrain; midtrain (from --init_from, with MIDTRAIN's defaults); all (both, in turn)
     mid_data_root: str = "task_mixture",  # --mode all: the mid-training data (bngpt_prepare task-mixture)
     mid_max_steps: int = None,  # --mode all: mid-training steps (default: MIDTRAIN's)
@@ -145,19 +174,29 @@ def train_cli(
         if mode == "midtrain" and not init_from:
             raise ValueError("--mode midtrain goes on from trained weights: give --init_from (a checkpoint, a log_dir, "
                              "an exported directory, or gpt2)")
+        if recipe is not None and recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
+        arch = dict(bias=bias, rope=rope, norm=norm, activation=activation, qk_norm=qk_norm,
+                    tie_embeddings=tie_embeddings, zero_init=zero_init)
+        changed = [k for k, v in arch.items() if v != getattr(GPTConfig, k)]
+        if init_from and changed:
+            raise ValueError(f"--init_from trains the model it loads, with its own architecture: leave out "
+                             f"{', '.join('--' + k for k in changed)}")
         cf = TrainingConfig(**({**MIDTRAIN, **config} if mode == "midtrain" else config))
         ddp = DDPConfig(device=device)
+        if recipe and ddp.master_process:
+            print(f"recipe {recipe}: {' '.join(recipe_args(recipe))}")
         try:
             if mode == "all":
                 steps = {} if mid_max_steps is None else {"max_steps": mid_max_steps}
                 res = train_all(ddp, cf, midtrain_config(cf, data_root=mid_data_root, **steps), preset, resume,
-                                bias=bias)
+                                **arch)
             elif init_from:
                 vocab = (read_manifest(cf.data_root) or {"vocab_size": 50257})["vocab_size"]
                 model = create_model(ddp, vocab_size=vocab, init_from=init_from, compile=use_compile(cf, ddp))
                 res = train_GPT(ddp, cf, model, resume, allow_changes=allow_changes)
             else:
-                res = train_GPT(ddp, cf, preset, resume, allow_changes=allow_changes, bias=bias)
+                res = train_GPT(ddp, cf, preset, resume, allow_changes=allow_changes, **arch)
             if ddp.master_process:
                 print(f"done at step {res['step']}; checkpoint {res['checkpoint']}")
         finally:

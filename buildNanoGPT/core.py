@@ -237,11 +237,9 @@ def _add_arg(parser, name, annotation, default, help, aliases=()):
     if default is inspect.Parameter.empty or default is dataclasses.MISSING:
         return parser.add_argument(name, type=_converter(annotation, None), help=f"{help} [{kind}]")
     flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else []) + [f"--{a}" for a in aliases]
-    if kind == "bool" and not (optional or default is None):  # a switch: --flag (and --no-flag when on by default)
-        action = argparse.BooleanOptionalAction if default else "store_true"
-        return parser.add_argument(
-            *flags, dest=name, action=action, default=default, help=f"{help} [default: {default}]"
-        )
+    if kind == "bool" and not (optional or default is None):  # a switch: --flag and --no-flag (the last one wins)
+        return parser.add_argument(*flags, dest=name, action=argparse.BooleanOptionalAction, default=default,
+                                   help=f"{help} [default: {default}]")
     values = "true, false or None" if kind == "bool" else kind  # a three-way bool takes a value: --compile false
     parser.add_argument(*flags, dest=name, type=_converter(annotation, default), default=default,
                         help=f"{help} [{values}, default: {default}]")
@@ -259,8 +257,9 @@ def _field_default(f):
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
-def cli(func=None, *, config=None, aliases=None):
+def cli(func=None, *, config=None, aliases=None, expand=None):
     "Make `func` a command: its parameters (and the fields of dataclass `config`, passed as a dict) become arguments."
+    # expand: a function from the command line's words to the words parsed (a recipe's flags put before the user's)
 
     def make(func):
         helps = arg_comments(func)
@@ -284,7 +283,8 @@ def cli(func=None, *, config=None, aliases=None):
         def main(argv=None, prog=None):
             if prog is None:  # the command's name, from a shell
                 prog = Path(sys.argv[0]).name if argv is None else func.__name__
-            args = vars(parser(prog).parse_args(argv))
+            argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+            args = vars(parser(prog).parse_args(expand(argv) if expand else argv))
             kwargs = {k: args.pop(k) for k in list(args) if k not in {f.name for f in fields}}
             if config is not None:  # only the fields given, so that the dataclass's own defaults apply
                 given = {f.name: args[f.name] for f in fields if args[f.name] != _field_default(f)}

@@ -7,23 +7,25 @@ from __future__ import annotations
 import itertools, json, math, random, re, string, time
 from dataclasses import dataclass
 from pathlib import Path
+import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 from .core import atomic_write
-from .data import CHAT_TOKENS, DATA_ENV, download_file, file_sha256, find_data, get_tokenizer
+from .data import (CHAT_TOKENS, DATA_ENV, TokenShard, download_file, file_sha256, find_data, get_tokenizer,
+                               list_shards)
 from .model import stream_text, unwrap
 
 # %% auto #0
 __all__ = ['CORE_TASKS', 'TASKS', 'ITEM_FIELDS', 'OPTIONAL_FIELDS', 'GAUNTLET_TASKS', 'GAUNTLET', 'GAUNTLET_AVERAGE',
            'CHAT_TASKS', 'SAFETY_TASKS', 'SUITES', 'EVAL_BUNDLE', 'LLM_FOUNDRY_DATA', 'BUNDLE_SHA256', 'evaluate_loss',
-           'iterate_examples', 'render_example', 'ending_losses', 'pack_example', 'packed_span_losses',
-           'hellaswag_losses', 'hellaswag_eval', 'text_perplexity', 'ICLTask', 'load_task_items', 'fewshot_indices',
-           'render_prompts', 'item_tokens', 'decide', 'span_scores', 'task_prompt_tokens', 'evaluate_task_simple',
-           'pack_item', 'gather_items', 'evaluate_task', 'centered', 'core_score', 'bundle_files',
-           'render_generation_prompt', 'normalize_answer', 'extract_answer', 'answer_correct', 'greedy_answer',
-           'evaluate_generation_task', 'gauntlet_scores', 'bundle_tasks', 'run_benchmarks', 'report_table',
-           'eval_bundle_prep']
+           'split_tokens', 'split_loss', 'iterate_examples', 'render_example', 'ending_losses', 'pack_example',
+           'packed_span_losses', 'hellaswag_losses', 'hellaswag_eval', 'text_perplexity', 'ICLTask', 'load_task_items',
+           'fewshot_indices', 'render_prompts', 'item_tokens', 'decide', 'span_scores', 'task_prompt_tokens',
+           'evaluate_task_simple', 'pack_item', 'gather_items', 'evaluate_task', 'centered', 'core_score',
+           'bundle_files', 'render_generation_prompt', 'normalize_answer', 'extract_answer', 'answer_correct',
+           'greedy_answer', 'evaluate_generation_task', 'gauntlet_scores', 'bundle_tasks', 'run_benchmarks',
+           'report_table', 'eval_bundle_prep']
 
 # %% ../nbs/04_eval.ipynb #82e135ca
 @torch.no_grad()
@@ -41,6 +43,28 @@ def evaluate_loss(model, loader, steps, ddp_cf, precision="auto"):
     ddp_cf.all_reduce_sum(total)
     model.train(was_training)
     return (total[0] / total[1]).item()
+
+# %% ../nbs/04_eval.ipynb #e806b55c
+def split_tokens(data_root, split="val"):
+    "Every token of `split` in `data_root` (its shards in order) as one int64 tensor."
+    return torch.cat([torch.from_numpy(TokenShard(p)[:].astype(np.int64)) for p in list_shards(data_root, split)])
+
+
+@torch.no_grad()
+def split_loss(model, tokens, T, batch_size=64):
+    "Mean cross-entropy over all of `tokens` in non-overlapping windows of `T`: each token predicted once."
+    n = (len(tokens) - 1) // T  # windows; the last partial one is left out
+    if n < 1:
+        raise ValueError(f"{len(tokens)} tokens hold no window of T={T} (with its next token)")
+    x, y = tokens[: n * T].view(n, T), tokens[1 : n * T + 1].view(n, T)
+    device, was_training = next(model.parameters()).device, model.training
+    model.eval()
+    total = 0.0
+    for i in range(0, n, batch_size):
+        _, loss = model(x[i : i + batch_size].to(device), y[i : i + batch_size].to(device))
+        total += loss.double().item() * y[i : i + batch_size].numel()  # the batch's mean back to a sum
+    model.train(was_training)
+    return total / (n * T)
 
 # %% ../nbs/04_eval.ipynb #5dd323b1
 def iterate_examples(split="val", data_dir="hellaswag"):

@@ -12,6 +12,7 @@ import torch.nn as nn
 from torch.nn import functional as F
 from fastcore.basics import patch
 from .core import atomic_path, atomic_write
+from .modern import Muon, Optimizers, ReLUSquared, RMSNorm, apply_rotary, rms_norm, rotary_tables
 
 
 def __getattr__(
@@ -24,10 +25,10 @@ def __getattr__(
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # %% auto #0
-__all__ = ['PRESETS', 'SAMPLING', 'HF_GPT2', 'GPTConfig', 'padded_vocab_size', 'unpadded_vocab_size', 'CausalSelfAttention',
-           'MLP', 'Block', 'GPT', 'KVCache', 'check_sampling', 'check_finite', 'sample_next', 'unwrap', 'sample_stream',
-           'prompt_budget', 'stream_text', 'generate_recompute', 'config_from_hf', 'load_hf_state_dict', 'grow_vocab',
-           'export', 'linear_cross_entropy']
+__all__ = ['PRESETS', 'GPT2_ARCH', 'SAMPLING', 'HF_GPT2', 'GPTConfig', 'beyond_gpt2', 'padded_vocab_size', 'unpadded_vocab_size',
+           'CausalSelfAttention', 'MLP', 'norm_layer', 'Block', 'GPT', 'KVCache', 'check_sampling', 'check_finite',
+           'sample_next', 'unwrap', 'sample_stream', 'prompt_budget', 'stream_text', 'generate_recompute',
+           'config_from_hf', 'load_hf_state_dict', 'grow_vocab', 'export', 'linear_cross_entropy']
 
 # %% ../nbs/01_model.ipynb #fbf2a2fd
 PRESETS = {
@@ -49,14 +50,28 @@ class GPTConfig:
     n_head: int = 12
     n_embd: int = 768
     bias: bool = True  # biases in the linear layers and LayerNorms (GPT-2: True; nanoGPT's default: False)
+    # after the lecture (see "Beyond the lecture"); the defaults are GPT-2's
+    rope: bool = False  # rotary position embeddings in attention instead of learned positions (wpe)
+    norm: str = "layernorm"  # "layernorm" (GPT-2) or "rmsnorm" (parameter-free, the embedding normalised too)
+    activation: str = "gelu"  # the MLP's: "gelu" (GPT-2's tanh approximation) or "relu2" (ReLU squared)
+    qk_norm: bool = False  # RMS-normalise each head's queries and keys
+    tie_embeddings: bool = True  # the output head is the token embedding (GPT-2); False: a head of its own
+    zero_init: bool = False  # the blocks' output projections (and an untied head) start at zero
 
     def __post_init__(self):
         for k in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd"):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 raise ValueError(f"GPTConfig.{k} must be a positive integer, got {v!r}")
-        if not isinstance(self.bias, bool):
-            raise ValueError(f"GPTConfig.bias must be True or False, got {self.bias!r}")
+        for k in ("bias", "rope", "qk_norm", "tie_embeddings", "zero_init"):
+            if not isinstance(getattr(self, k), bool):
+                raise ValueError(f"GPTConfig.{k} must be True or False, got {getattr(self, k)!r}")
+        for k, choices in (("norm", ("layernorm", "rmsnorm")), ("activation", ("gelu", "relu2"))):
+            if getattr(self, k) not in choices:
+                raise ValueError(f"GPTConfig.{k} must be {' or '.join(map(repr, choices))}, not {getattr(self, k)!r}")
+        if self.rope and (self.n_embd // self.n_head) % 2:
+            raise ValueError(f"rope turns pairs of dimensions: the head size n_embd/n_head = "
+                             f"{self.n_embd // self.n_head} must be even")
         if self.n_embd % self.n_head:
             raise ValueError(
                 f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}): "
@@ -72,6 +87,14 @@ class GPTConfig:
 
     def to_dict(self):
         return asdict(self)
+
+
+GPT2_ARCH = dict(rope=False, norm="layernorm", activation="gelu", qk_norm=False, tie_embeddings=True)  # GPT-2's
+
+
+def beyond_gpt2(config):
+    "The settings of `config` a GPT-2 doesn't have (`GPT2_ARCH`), as `name=value` strings."
+    return [f"{k}={getattr(config, k)!r}" for k, v in GPT2_ARCH.items() if getattr(config, k) != v]
 
 
 def padded_vocab_size(n):
@@ -91,11 +114,16 @@ class CausalSelfAttention(nn.Module):
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)  # q, k, v for all heads at once
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
         self.c_proj.RESIDUAL_PROJECTION = True  # marks the init scaling, see GPT._init_weights
+        self.qk_norm = config.qk_norm
 
-    def forward(self, x, kv_cache=None, attn_mask=None):
+    def forward(self, x, kv_cache=None, attn_mask=None, rotary=None):
         B, T, C = x.size()
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
+        if self.qk_norm:  # options from "Beyond the lecture": normalised queries and keys, rotary positions
+            q, k = rms_norm(q), rms_norm(k)
+        if rotary is not None:  # (cos, sin) of each position: the keys are cached already turned
+            q, k = apply_rotary(q, *rotary), apply_rotary(k, *rotary)
         prefix = 0 if kv_cache is None else kv_cache.n
         if kv_cache is not None:
             k, v = kv_cache.update(k, v)
@@ -112,22 +140,27 @@ class MLP(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
-        self.gelu = nn.GELU(approximate="tanh")  # GPT-2's GELU
+        self.act = nn.GELU(approximate="tanh") if config.activation == "gelu" else ReLUSquared()  # GPT-2's GELU
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.c_proj.RESIDUAL_PROJECTION = True
 
     def forward(self, x):
-        return self.c_proj(self.gelu(self.c_fc(x)))
+        return self.c_proj(self.act(self.c_fc(x)))
+
+
+def norm_layer(config):
+    "GPT-2's LayerNorm, or the parameter-free RMSNorm (`norm='rmsnorm'`)."
+    return RMSNorm() if config.norm == "rmsnorm" else nn.LayerNorm(config.n_embd, bias=config.bias)
 
 
 class Block(nn.Module):
     def __init__(self, config):
         super().__init__()
-        self.ln_1, self.attn = nn.LayerNorm(config.n_embd, bias=config.bias), CausalSelfAttention(config)
-        self.ln_2, self.mlp = nn.LayerNorm(config.n_embd, bias=config.bias), MLP(config)
+        self.ln_1, self.attn = norm_layer(config), CausalSelfAttention(config)
+        self.ln_2, self.mlp = norm_layer(config), MLP(config)
 
-    def forward(self, x, kv_cache=None, attn_mask=None):
-        x = x + self.attn(self.ln_1(x), kv_cache, attn_mask)
+    def forward(self, x, kv_cache=None, attn_mask=None, rotary=None):
+        x = x + self.attn(self.ln_1(x), kv_cache, attn_mask, rotary)
         return x + self.mlp(self.ln_2(x))
 
 # %% ../nbs/01_model.ipynb #3a3de92b
@@ -135,17 +168,20 @@ class GPT(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = config
-        self.transformer = nn.ModuleDict(
-            dict(
-                wte=nn.Embedding(config.vocab_size, config.n_embd),
-                wpe=nn.Embedding(config.block_size, config.n_embd),
-                h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
-                ln_f=nn.LayerNorm(config.n_embd, bias=config.bias),
-            )
-        )
+        layers = dict(wte=nn.Embedding(config.vocab_size, config.n_embd))
+        if not config.rope:  # rotary embeddings put the positions into attention instead
+            layers["wpe"] = nn.Embedding(config.block_size, config.n_embd)
+        layers.update(h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]), ln_f=norm_layer(config))
+        self.transformer = nn.ModuleDict(layers)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-        self.transformer.wte.weight = self.lm_head.weight  # weight tying
+        if config.tie_embeddings:
+            self.transformer.wte.weight = self.lm_head.weight  # weight tying
+        if config.rope:  # computed, not learned: not part of the weights
+            cos, sin = rotary_tables(config.n_embd // config.n_head, config.block_size)
+            self.register_buffer("rotary_cos", cos, persistent=False)
+            self.register_buffer("rotary_sin", sin, persistent=False)
         self.apply(self._init_weights)
+        self._init_options()
 
     def _init_weights(self, module):
         if isinstance(module, nn.Linear):
@@ -155,6 +191,19 @@ class GPT(nn.Module):
                 nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    @torch.no_grad()
+    def _init_options(self):
+        "The initialisations of the options (Beyond the lecture): an untied embedding that is normalised, zeros."
+        cfg = self.config
+        if not cfg.tie_embeddings and cfg.norm == "rmsnorm":  # its scale is normalised away: start it at 1
+            nn.init.normal_(self.transformer.wte.weight, mean=0.0, std=1.0)
+        if cfg.zero_init:  # every block starts as the identity
+            for module in self.modules():
+                if getattr(module, "RESIDUAL_PROJECTION", False):
+                    nn.init.zeros_(module.weight)
+            if not cfg.tie_embeddings:
+                nn.init.zeros_(self.lm_head.weight)
 
     def _check_input(self, idx, pos=None):
         B, T = idx.size()
@@ -179,9 +228,16 @@ class GPT(nn.Module):
         if pos is None:
             start = 0 if kv_caches is None else kv_caches[0].n
             pos = torch.arange(start, start + idx.size(1), dtype=torch.long, device=idx.device)
-        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+        x = self.transformer.wte(idx)
+        rotary = None
+        if self.config.rope:  # each position's angles, shaped to broadcast over the heads
+            rotary = (self.rotary_cos[pos].unsqueeze(-3), self.rotary_sin[pos].unsqueeze(-3))
+        else:
+            x = x + self.transformer.wpe(pos)
+        if self.config.norm == "rmsnorm":
+            x = rms_norm(x)
         for i, block in enumerate(self.transformer.h):
-            x = block(x, None if kv_caches is None else kv_caches[i], attn_mask)
+            x = block(x, None if kv_caches is None else kv_caches[i], attn_mask, rotary)
         return self.transformer.ln_f(x)
 
     def forward(self, idx, targets=None, return_logits=True):
@@ -195,18 +251,29 @@ class GPT(nn.Module):
 
 # %% ../nbs/01_model.ipynb #8095fbad
 @patch
-def configure_optimizers(self: GPT, weight_decay, learning_rate, device_type, betas=(0.9, 0.95), verbose=True):
-    "AdamW with weight decay on the >=2-D parameters only; fused on CUDA and CPU."
+def configure_optimizers(self: GPT, weight_decay, learning_rate, device_type, betas=(0.9, 0.95), verbose=True,
+                         optimizer="adamw", muon_lr=0.02, muon_momentum=0.95):
+    "AdamW with weight decay on the >=2-D parameters only, fused on CUDA and CPU; `optimizer='muon'`: Muon as well."
     params = [p for p in self.parameters() if p.requires_grad]
-    decay, no_decay = [p for p in params if p.dim() >= 2], [p for p in params if p.dim() < 2]
+    muon = [p for p in self.transformer.h.parameters() if p.dim() == 2] if optimizer == "muon" else []  # the matrices
+    adam = [p for p in params if all(p is not m for m in muon)]  # embeddings, head, gains, biases
+    decay, no_decay = [p for p in adam if p.dim() >= 2], [p for p in adam if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     use_fused = device_type in ("cuda", "cpu")
     if verbose:
-        for name, ps in (("decayed", decay), ("non-decayed", no_decay)):
+        for name, ps in (("decayed", decay), ("non-decayed", no_decay)) + ((("Muon", muon),) if muon else ()):
             print(f"num {name} parameter tensors: {len(ps)}, with {sum(p.numel() for p in ps):,} parameters")
         print(f"using fused AdamW: {use_fused}")
     fused = {"fused": True} if use_fused else {}
-    return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=1e-8, **fused)
+    adamw = torch.optim.AdamW([g for g in groups if g["params"]], lr=learning_rate, betas=betas, eps=1e-8, **fused)
+    if optimizer == "adamw":
+        return adamw
+    if optimizer != "muon":
+        raise ValueError(f"optimizer must be 'adamw' or 'muon', not {optimizer!r}")
+    # the training step sets each group's rate to the schedule's times lr_scale: Muon's follows the same curve
+    hidden = Muon([{"params": muon, "lr_scale": muon_lr / learning_rate}], lr=muon_lr, momentum=muon_momentum,
+                  weight_decay=weight_decay)
+    return Optimizers(adamw, hidden)
 
 # %% ../nbs/01_model.ipynb #300e2c56
 class KVCache:
@@ -502,8 +569,14 @@ def grow_vocab(model, vocab_size):
     torch.nn.init.normal_(wte.weight, mean=0.0, std=0.02)
     wte.weight[: old.size(0)] = old
     model.transformer.wte = wte
-    model.lm_head = nn.Linear(old.size(1), vocab_size, bias=False, device=old.device, dtype=old.dtype)
-    model.lm_head.weight = model.transformer.wte.weight  # tied, as in GPT.__init__
+    if model.config.tie_embeddings:
+        model.lm_head = nn.Linear(old.size(1), vocab_size, bias=False, device=old.device, dtype=old.dtype)
+        model.lm_head.weight = model.transformer.wte.weight  # tied, as in GPT.__init__
+    else:  # a head of its own grows the same way
+        head = nn.Linear(old.size(1), vocab_size, bias=False, device=old.device, dtype=old.dtype)
+        torch.nn.init.normal_(head.weight, mean=0.0, std=0.02)
+        head.weight[: old.size(0)] = model.lm_head.weight
+        model.lm_head = head
     model.config.vocab_size = vocab_size
     return model
 
@@ -514,6 +587,9 @@ def export(model, out_dir, vocab_size=None):
 
     raw = unwrap(model)
     cfg = raw.config
+    if beyond_gpt2(cfg):
+        raise ValueError(f"this model has {', '.join(beyond_gpt2(cfg))}, which a GPT-2 checkpoint cannot hold: use "
+                         "its own checkpoint (.pt, or its log_dir) with bngpt_sample, bngpt_eval and bngpt_chat")
     V = vocab_size or unpadded_vocab_size(cfg.vocab_size)
     if V > cfg.vocab_size:
         raise ValueError(f"vocab_size {V} is larger than the model's {cfg.vocab_size}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #72a515d8
 from __future__ import annotations
-import os, re, sys, math, time, numbers, json, pickle, random, signal, warnings, contextlib
+import os, re, sys, gc, math, time, numbers, json, pickle, random, signal, warnings, contextlib
 from datetime import timedelta
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
@@ -16,6 +16,7 @@ from .core import (LOG_STREAMS, PeerFailed, append_line, atomic_path, log_line,
                                truncate_log)
 from .data import DataLoaderLite, data_fingerprint, get_tokenizer
 from .model import SAMPLING, GPT, GPTConfig, check_sampling, grow_vocab, padded_vocab_size, unwrap
+from .modern import wsd_lr
 from .eval import bundle_tasks, evaluate_loss, hellaswag_eval, run_benchmarks
 
 # %% auto #0
@@ -84,8 +85,8 @@ def train_step(model, optimizer, batches, lr, grad_clip=1.0, ddp_cf=None, precis
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).item()
     if not math.isfinite(norm):  # clipping can't fix it: the clipped gradients are NaN, and so would the weights be
         raise FloatingPointError(f"gradient norm is {norm} (loss {loss:.4f}): the weights were not updated")
-    for group in optimizer.param_groups:
-        group["lr"] = lr
+    for group in optimizer.param_groups:  # a group may run at a multiple of the schedule's rate (Muon's)
+        group["lr"] = lr * group.get("lr_scale", 1.0)
     optimizer.step()
     return loss, norm
 
@@ -204,6 +205,7 @@ class DDPConfig:
         "End the process group (call once at the end of a torchrun script, in a `finally`)."
         if not (self.ddp and dist.is_initialized()):
             return
+        gc.collect()  # a DDP wrapper left in reference cycles holds the group: freed now, not as Python exits
         error = sys.exc_info()[1]  # the exception passing through the caller's `finally`, if any
         if error is None or getattr(error, "agreed", False):  # every process gets here (or failed in `together`)
             self._leave_in_turn()
@@ -233,7 +235,6 @@ def _wait_count(store, key, n, deadline):
     while store.add(key, 0) < n and time.time() < deadline:
         time.sleep(0.01)
 
-
 # %% ../nbs/02_train.ipynb #28672858
 # what each numeric field of TrainingConfig may be: (type, test, the range in words)
 _POSITIVE_INT = (int, lambda v: v >= 1, "a positive integer")
@@ -245,9 +246,10 @@ _RANGES = {
                      "sample_length", "checkpoint_every", "keep_last", "log_every"), _POSITIVE_INT),
     "warmup_steps": (int, lambda v: v >= 0, "an integer >= 0"),
     "seed": (int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)"),  # what NumPy's generator takes
-    **dict.fromkeys(("max_lr", "grad_clip"), _POSITIVE),
+    **dict.fromkeys(("max_lr", "grad_clip", "muon_lr"), _POSITIVE),
     **dict.fromkeys(("min_lr", "weight_decay"), _NOT_NEGATIVE),
-    **dict.fromkeys(("beta1", "beta2"), (float, lambda v: 0 <= v < 1, "in [0, 1)")),
+    **dict.fromkeys(("beta1", "beta2", "muon_momentum"), (float, lambda v: 0 <= v < 1, "in [0, 1)")),
+    "decay_frac": (float, lambda v: 0 < v <= 1, "in (0, 1]"),
 }
 _OPTIONAL = dict.fromkeys(("min_lr", "hella_max_per_task", "core_every", "core_max_per_task"), " (or None)")
 
@@ -267,6 +269,12 @@ class TrainingConfig:
     beta1: float = 0.9  # AdamW beta1
     beta2: float = 0.95  # AdamW beta2 (nanoGPT's Shakespeare recipe: 0.99)
     grad_clip: float = 1.0  # clip the gradient norm at this
+    # after the lecture (see "Beyond the lecture"); the defaults are the lecture's
+    optimizer: str = "adamw"  # "adamw", or "muon": Muon for the blocks' matrices, AdamW (max_lr) for the rest
+    muon_lr: float = 0.02  # Muon's peak learning rate (it follows the schedule's shape)
+    muon_momentum: float = 0.95  # Muon's (Nesterov) momentum
+    lr_schedule: str = "cosine"  # "cosine" (the lecture's) or "wsd": warm up, hold, then decay linearly to min_lr
+    decay_frac: float = 0.2  # lr_schedule="wsd": the last fraction of max_steps spent decaying
     data_root: str = "edu_fineweb10B"  # directory of train/val shards (bngpt_prepare writes them)
     sampling: str = "sequential"  # training windows: "sequential" (the lecture) or "random" (nanoGPT)
     raw_shards: bool = False  # read shards without a manifest.json as GPT-2 tokens (the reference's fineweb.py)
@@ -307,6 +315,10 @@ class TrainingConfig:
         if self.top_k == 0:  # every token, as the commands' --top_k 0
             self.top_k = None
         check_sampling(self.temperature, self.top_k, self.top_p)
+        for k, choices in (("optimizer", ("adamw", "muon")), ("lr_schedule", ("cosine", "wsd"))):
+            if getattr(self, k) not in choices:
+                raise ValueError(f"TrainingConfig.{k} must be {' or '.join(map(repr, choices))}, "
+                                 f"not {getattr(self, k)!r}")
         for k in ("sampling", "val_sampling"):
             if getattr(self, k) not in ("sequential", "random"):
                 raise ValueError(f"TrainingConfig.{k} must be 'sequential' or 'random', not {getattr(self, k)!r}")
@@ -330,6 +342,8 @@ class TrainingConfig:
 # %% ../nbs/02_train.ipynb #000f68d2
 def get_lr(step, cf):
     "Linear warm-up over `warmup_steps`, then cosine decay from `max_lr` to `min_lr` at `max_steps`."
+    if cf.lr_schedule == "wsd":  # warmup-stable-decay, from "Beyond the lecture"
+        return wsd_lr(step, cf.warmup_steps, cf.max_steps, cf.decay_frac, cf.max_lr, cf.min_lr)
     if step < cf.warmup_steps:
         return cf.max_lr * (step + 1) / cf.warmup_steps
     if step > cf.max_steps:
@@ -556,7 +570,9 @@ def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_change
             if ddp_cf.device_type == "cpu":
                 torch.set_flush_denormal(True)  # denormals make the softmax backward many times slower on CPUs
             optimizer = raw.configure_optimizers(cf.weight_decay, cf.max_lr, ddp_cf.device_type,
-                                                 betas=(cf.beta1, cf.beta2), verbose=master and verbose)
+                                                 betas=(cf.beta1, cf.beta2), verbose=master and verbose,
+                                                 optimizer=cf.optimizer, muon_lr=cf.muon_lr,
+                                                 muon_momentum=cf.muon_momentum)
             log = RunLog(cf.log_dir, master, verbose, fresh=ckpt is None, wandb_project=cf.wandb_project,
                          tensorboard=cf.tensorboard, config=asdict(cf), last_step=ckpt and ckpt["step"], lock=lock)
             run = Run(ddp_cf, cf, model, raw, optimizer, train_loader, val_loader, data["tokenizer"], log,
@@ -867,7 +883,7 @@ def load_checkpoint(path, map_location="cpu"):
 
 def restore_checkpoint(ckpt, raw_model, optimizer, loader):
     "Put the weights, optimizer moments, loader position and random generators of `ckpt` back; returns the next step."
-    if ckpt["config"] != raw_model.config.to_dict():
+    if GPTConfig(**ckpt["config"]).to_dict() != raw_model.config.to_dict():  # settings added since: their defaults
         raise ValueError(f"the checkpoint is of another model ({ckpt['config']}) than this run's "
                          f"({raw_model.config.to_dict()}): resume with the same model settings")
     n = len(ckpt["ranks"])
@@ -880,7 +896,15 @@ def restore_checkpoint(ckpt, raw_model, optimizer, loader):
         raise ValueError(f"the checkpoint's weights are not finite ({_names(bad)}): resume from an earlier one "
                          "(train_GPT's resume=path; --resume takes the newest) or start again")
     raw_model.load_state_dict(ckpt["model"])
-    optimizer.load_state_dict(ckpt["optimizer"])
+    scales = [g.get("lr_scale") for g in optimizer.param_groups]  # this run's (its muon_lr), not the saved ones
+    try:
+        optimizer.load_state_dict(ckpt["optimizer"])
+    except (KeyError, ValueError):
+        raise ValueError("the checkpoint's optimizer state does not fit this run's optimizer: resume with the "
+                         "optimizer the run started with") from None
+    for group, scale in zip(optimizer.param_groups, scales):
+        if scale is not None:
+            group["lr_scale"] = scale
     loader.load_state_dict(ckpt["ranks"][loader.process_rank]["loader"])
     _set_rng_state(ckpt["ranks"][loader.process_rank]["rng"])
     return ckpt["step"] + 1
