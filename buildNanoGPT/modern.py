@@ -54,9 +54,10 @@ def newton_schulz(G, steps=5, eps=1e-7):
     a, b, c = 3.4445, -4.7750, 2.0315
     X = G.mT if G.size(-2) > G.size(-1) else G  # wide: X @ X.mT is the smaller product
     X = X / (X.norm(dim=(-2, -1), keepdim=True) + eps)  # every singular value now <= 1
-    for _ in range(steps):
+    for _ in range(steps):  # each singular value s -> a*s + b*s**3 + c*s**5
         A = X @ X.mT
-        X = a * X + (b * A + c * A @ A) @ X  # each singular value s -> a*s + b*s**3 + c*s**5
+        B = torch.baddbmm(A, A, A, beta=b, alpha=c) if A.dim() == 3 else torch.addmm(A, A, A, beta=b, alpha=c)  # bA+cA²
+        X = torch.baddbmm(X, B, X, beta=a) if X.dim() == 3 else torch.addmm(X, B, X, beta=a)  # aX + BX
     return X.mT if G.size(-2) > G.size(-1) else X
 
 # %% ../nbs/07_modern.ipynb #18bfefd6
@@ -155,6 +156,6 @@ RECIPES = {
         train=dict(data_root="tinyshakespeare", hellaswag_dir=None, log_dir="log/shakespeare_fast",
                    total_batch_size=768, B=12, T=64, max_steps=400, optimizer="muon", muon_lr=0.03, max_lr=0.01,
                    min_lr=0.0, weight_decay=0.0, beta2=0.99, lr_schedule="wsd", warmup_steps=20, decay_frac=0.75,
-                   sampling="random", val_every=200, val_steps=20),
+                   sampling="random", val_every=400, val_steps=20, sample_every=400),
     ),
 }
