@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark, one after another; JSON lines on stdout and in bench/results.jsonl (or $1).
-# About 40 minutes on a 2-core CPU. bench_gpu.py runs only where CUDA is available.
+# About 95 minutes on a 2-core CPU (the race and the ablation: 50 of them). bench_gpu.py runs only where CUDA is available.
 # Offline: export TIKTOKEN_CACHE_DIR=../shared/tiktoken_cache BUILDNANOGPT_DATA=../shared/data
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +15,9 @@ out=${1:-bench/results.jsonl}
   python bench/bench_precision.py
   python bench/bench_core.py
   python bench/bench_random_batch.py
+  python bench/bench_race.py --race fast --repeats 3
+  python bench/bench_race.py --race same --repeats 2
+  python bench/bench_ablation.py
+  python bench/bench_step.py
   if python -c "import torch, sys; sys.exit(not torch.cuda.is_available())"; then python bench/bench_gpu.py; fi
 } | tee "$out"

@@ -140,7 +140,7 @@ class MLP(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
-        self.act = nn.GELU(approximate="tanh") if config.activation == "gelu" else ReLUSquared()  # GPT-2's GELU
+        self.act = nn.GELU(approximate="tanh") if config.activation == "gelu" else ReLUSquared()  # GPT-2's, or ReLU²
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.c_proj.RESIDUAL_PROJECTION = True
 
