@@ -159,9 +159,14 @@ def nanogpt_log(path):
     return len(times), median_or_none([ms for i, ms in times.items() if i > 0 and i not in evals])
 
 
+def ours_times(path):
+    "{step: dt ms} from `bngpt_train`'s stdout."
+    return {int(i): float(ms) for i, ms in OURS_STEP.findall(Path(path).read_text())}
+
+
 def ours_log(path):
     "(steps run, median dt ms without step 0) from `bngpt_train`'s stdout."
-    times = {int(i): float(ms) for i, ms in OURS_STEP.findall(Path(path).read_text())}
+    times = ours_times(path)
     steps = max(times) + 1 if times else 0  # the last step always prints, whatever log_every says
     return steps, median_or_none([ms for i, ms in times.items() if i > 0])
 

@@ -22,15 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_race import ARMS, NANOGPT, NANOGPT_CMD, fill, machine, nanogpt_log, prepare_nanogpt, program  # noqa: E402
-from bench_race import OURS_STEP, run_quiet, set_flag  # noqa: E402
+from bench_race import ours_times, run_quiet, set_flag  # noqa: E402
 
 SKIP = 10  # the first steps: allocation, the first dispatch, compilation
 STEP_ARMS = ["nanoGPT", "eager", "compile", "compile-warm", "threads2", "phases"]
-
-
-def ours_times(path):
-    "{step: dt ms} from `bngpt_train`'s stdout."
-    return {int(i): float(ms) for i, ms in OURS_STEP.findall(Path(path).read_text())}
 
 
 def run_arm(cmd, cwd, threads, folder, name, **extra_env):
@@ -73,7 +68,7 @@ def phases_worker(data, steps):
         x, y = loader.next_batch()
         t.append(time.perf_counter())
         _, loss = model(x, y, return_logits=False)
-        loss_value = loss.item()
+        loss.item()  # as train_step does: the forward pass is done here, not inside the next phase
         t.append(time.perf_counter())
         loss.backward()
         t.append(time.perf_counter())
@@ -83,7 +78,6 @@ def phases_worker(data, steps):
         t.append(time.perf_counter())
         opt.zero_grad(set_to_none=True)
         t.append(time.perf_counter())
-        assert loss_value == loss_value
         t0 = time.perf_counter()
         train_step(model, opt, [loader.next_batch()], 1e-3, 1.0, precision="fp32")
         t1 = time.perf_counter()
