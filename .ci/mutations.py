@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,22 @@ def last_error(text):
     return (errors or lines or [""])[-1][:300]
 
 
+def run_tests(cmd, tree, env, timeout):
+    "`(status, output)` of the tests; past `timeout` the whole process group (torchrun's workers too) is killed."
+    proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return ("survived" if proc.returncode == 0 else "caught"), out
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        return "caught (timeout)", out
+    finally:
+        if proc.poll() is None:  # interrupted (Ctrl-C): leave nothing running
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 def run_one(m, timeout, check_only=False):
     "Apply, export and test mutation `m` in a copy of the tree; a dict of what happened."
     t0 = time.time()
@@ -125,11 +142,7 @@ def run_one(m, timeout, check_only=False):
         elif not changed:
             return dict(id=m["id"], status="not exported", seconds=round(time.time() - t0, 1))
         cmd = ["nbdev_test", "--path", f"nbs/{m['notebook']}.ipynb", "--n_workers", "0"]
-        try:
-            r = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
-            status, out = ("survived" if r.returncode == 0 else "caught"), r.stdout + r.stderr
-        except subprocess.TimeoutExpired as e:
-            status, out = "caught (timeout)", (e.stdout or b"").decode(errors="replace")
+        status, out = run_tests(cmd, tree, env, timeout)
     res = dict(id=m["id"], notebook=m["notebook"], module=changed[0], status=status,
                seconds=round(time.time() - t0, 1))
     if status != "survived":
