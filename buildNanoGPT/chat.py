@@ -568,9 +568,9 @@ def chat_app(model, limits=None, read_timeout=30.0, name="buildNanoGPT", log=Non
         close = {"connection": "close"} if e.status != 400 else {}  # a body left unread: no next request on it
         if not openai:
             return PlainTextResponse(f"bad request: {e}", e.status, headers=close)
-        kind = "not_found_error" if e.status == 404 else "invalid_request_error"
-        return JSONResponse({"error": {"message": str(e), "type": kind, "param": None, "code": None}}, e.status,
-                            headers=close)
+        error = {"message": str(e), "type": "invalid_request_error", "param": None,
+                 "code": "model_not_found" if e.status == 404 else None}  # OpenAI's shape
+        return JSONResponse({"error": error}, e.status, headers=close)
 
     async def read_body(request):
         "The request's body within `read_timeout` seconds, or a `BadRequest`; checked before a byte is read."
