@@ -9,6 +9,8 @@ from pathlib import Path
 # (a phrase of the block, why it is not run here or None to run it, {what the README says: what CI runs instead})
 BLOCKS = [
     ('pip install "buildNanoGPT @ git+', "installs from GitHub: needs the network", {}),
+    ('pip install "buildNanoGPT[chat] @ git+', "installs from GitHub (the network), then serves a model the README "
+     "rebuilds in half an hour; the chat notebook runs the server, OpenAI's client on it and bngpt_chat --web", {}),
     ("nbdev_test", "the test command: .ci/run runs it as written", {}),
     ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
     ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),

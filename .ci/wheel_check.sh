@@ -38,4 +38,8 @@ bngpt_eval log/gpt2 --gauntlet --tasks svamp,triviaqa_sm_sub --max_per_task 2
 set +x
 test -s loss.png && test -s shakespeare-gpt/model.safetensors && test -s core.json
 for cmd in bngpt_prepare bngpt_train bngpt_sample bngpt_eval bngpt_plot bngpt_export bngpt_chat; do "$cmd" --help >/dev/null; done
+# the chat server is an extra (buildNanoGPT[chat]): without it, bngpt_chat --web says how to install it, in one line
+if bngpt_chat shakespeare-gpt --web 2>chat_err.txt; then echo "bngpt_chat --web ran without the chat extra"; exit 1; fi
+grep -q 'pip install "buildNanoGPT\[chat\]"' chat_err.txt || { cat chat_err.txt; exit 1; }
+test "$(wc -l < chat_err.txt)" -eq 1
 echo "wheel check: the command-line quick start ran from the installed wheel"

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_chat.ipynb #c60e98c9
 from __future__ import annotations
-import re, random, json, collections
+import re, random, json, collections, asyncio, socket, sys, threading, time, uuid
 from dataclasses import asdict
 from pathlib import Path
 import torch
@@ -17,12 +17,13 @@ from .train import (DDPConfig, TrainingConfig, create_model, latest_checkpoint, 
 
 # %% auto #0
 __all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'MIDTRAIN', 'CHAT_LIMITS',
-           'SAMPLING_FIELDS', 'CHAT_PAGE', 'NUMBER_WORDS', 'check_conversation', 'render_conversation',
+           'SAMPLING_FIELDS', 'OPENAI_FIELDS', 'CHAT_PAGE', 'NUMBER_WORDS', 'check_conversation', 'render_conversation',
            'render_message', 'render_prompt', 'write_conversations', 'smoltalk_conversation', 'mc_question',
            'mmlu_conversation', 'gsm8k_conversation', 'load_task_conversations', 'task_mixture', 'prepare_mixture',
            'midtrain_config', 'train_all', 'fit_conversation', 'stream_reply', 'ChatSession', 'BadRequest',
-           'chat_request', 'chat_server', 'letter_ids', 'chat_choice', 'gsm8k_number', 'question_text', 'chat_correct',
-           'chat_eval', 'number_conversation', 'number_sentences', 'held_out_score', 'chat_pattern_run']
+           'chat_request', 'openai_request', 'server_extra', 'chat_app', 'ChatServer', 'chat_server', 'letter_ids',
+           'chat_choice', 'gsm8k_number', 'question_text', 'chat_correct', 'chat_eval', 'number_conversation',
+           'number_sentences', 'held_out_score', 'chat_pattern_run']
 
 # %% ../nbs/05_chat.ipynb #ffa3dd1d
 ROLES = ("system", "user", "assistant")
@@ -277,9 +278,8 @@ class BadRequest(ValueError):
         self.status = status
 
 
-def chat_request(body, enc, defaults=None, limits=None):
-    "`(messages, sampling)` of a `POST /api/chat` body (bytes), checked whole; else a one-line `BadRequest`."
-    limits = {**CHAT_LIMITS, **(limits or {})}
+def _json_object(body, limits, shape):
+    "The JSON object in `body` (bytes), or a one-line `BadRequest` showing its `shape`."
     if len(body) > limits["body_bytes"]:
         raise BadRequest(f"the body is {len(body):,} bytes, over the limit of {limits['body_bytes']:,}", 413)
     try:
@@ -291,10 +291,22 @@ def chat_request(body, enc, defaults=None, limits=None):
     except ValueError as e:
         raise BadRequest(f"the body is not JSON ({e})") from None
     if not isinstance(req, dict):
-        raise BadRequest('the body is a JSON object: {"messages": [{"role": "user", "content": "..."}], ...}')
+        raise BadRequest(f"the body is a JSON object: {shape}")
+    return req
+
+
+def chat_request(body, enc, defaults=None, limits=None):
+    "`(messages, sampling)` of a `POST /api/chat` body (bytes), checked whole; else a one-line `BadRequest`."
+    limits = {**CHAT_LIMITS, **(limits or {})}
+    req = _json_object(body, limits, '{"messages": [{"role": "user", "content": "..."}], ...}')
     unknown = [k for k in req if k not in ("messages", *SAMPLING_FIELDS)]
     if unknown:
         raise BadRequest(f"unknown field {unknown[0][:40]!r}; the fields are messages, {', '.join(SAMPLING_FIELDS)}")
+    return _chat_fields(req, enc, defaults, limits)
+
+
+def _chat_fields(req, enc, defaults, limits):
+    "`(messages, sampling)` of a request's fields (`messages` and `SAMPLING_FIELDS`), within `limits`."
     messages = req.get("messages")
     if isinstance(messages, list) and len(messages) > limits["messages"]:
         raise BadRequest(f"{len(messages):,} messages, more than the {limits['messages']:,} a request may hold: "
@@ -318,6 +330,65 @@ def chat_request(body, enc, defaults=None, limits=None):
         raise BadRequest(f"the messages are {tokens:,} tokens, more than the {limits['tokens']:,} a request may hold: "
                          "start a new conversation")
     return messages, sampling
+
+# %% ../nbs/05_chat.ipynb #0a1b2c3d
+OPENAI_FIELDS = ("model", "messages", "max_completion_tokens", "max_tokens", "temperature", "top_p", "top_k", "stop",
+                 "seed", "stream", "stream_options", "n", "frequency_penalty", "presence_penalty", "logprobs", "user")
+_OPENAI_ONLY = {"n": 1, "frequency_penalty": 0, "presence_penalty": 0, "logprobs": False}  # the one value we sample
+
+
+def _openai_message(m):
+    "An OpenAI message as `check_conversation` reads it: text parts joined, `name` dropped, `developer` a system turn."
+    if not isinstance(m, dict):
+        return m
+    m = {k: v for k, v in m.items() if k != "name"}
+    if m.get("role") == "developer":  # what OpenAI's newer models call the system prompt
+        m["role"] = "system"
+    parts = m.get("content")
+    text = lambda p: isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+    if isinstance(parts, list) and all(text(p) for p in parts):  # a list of text parts: their text
+        m["content"] = "".join(p["text"] for p in parts)
+    return m
+
+
+def openai_request(body, enc, defaults=None, limits=None):
+    "`(messages, sampling, options)` of a `POST /v1/chat/completions` body, checked as `chat_request` checks."
+    limits = {**CHAT_LIMITS, **(limits or {})}
+    req = _json_object(body, limits, '{"model": "...", "messages": [{"role": "user", "content": "..."}], ...}')
+    unknown = [k for k in req if k not in OPENAI_FIELDS]
+    if unknown:
+        raise BadRequest(f"unsupported field {unknown[0][:40]!r}; the fields are {', '.join(OPENAI_FIELDS)}")
+    req = {k: v for k, v in req.items() if v is not None or k == "top_k"}  # OpenAI's null: the default
+    for k, only in _OPENAI_ONLY.items():
+        if k in req and (isinstance(req[k], bool) != isinstance(only, bool) or req[k] != only):
+            raise BadRequest(f"{k} must be {json.dumps(only)} here (this server samples one plain reply), "
+                             f"not {repr(req[k])[:40]}")
+    if not isinstance(req.get("model"), str):
+        raise BadRequest('model is required: the name GET /v1/models lists')
+    stop = req.get("stop", [])
+    stop = [stop] if isinstance(stop, str) else stop
+    if not (isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) and s for s in stop)):
+        raise BadRequest(f"stop must be a string or a list of at most 4 non-empty strings, not {repr(stop)[:40]}")
+    options = {"model": req["model"], "stop": stop, "stream": req.get("stream", False), "seed": req.get("seed"),
+               "usage": req.get("stream_options", {})}
+    if not isinstance(options["stream"], bool):
+        raise BadRequest(f"stream must be true or false, not {repr(options['stream'])[:40]}")
+    if not (options["seed"] is None or type(options["seed"]) is int and 0 <= options["seed"] < 2**63):
+        raise BadRequest(f"seed must be a whole number from 0 to 2**63 - 1, not {repr(options['seed'])[:40]}")
+    usage = options["usage"]
+    if not (isinstance(usage, dict) and set(usage) <= {"include_usage"} and usage.get("include_usage", 0) in (0, 1)):
+        raise BadRequest(f'stream_options must be {{"include_usage": true or false}}, not {repr(usage)[:40]}')
+    options["usage"] = usage.get("include_usage", False) is True
+    size = "max_completion_tokens" if "max_completion_tokens" in req else "max_tokens"  # the newer name wins
+    fields = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", size: "max_new_tokens"}
+    mapped = {ours: req[theirs] for theirs, ours in fields.items() if theirs in req}
+    messages = req.get("messages")
+    mapped["messages"] = [_openai_message(m) for m in messages] if isinstance(messages, list) else messages
+    try:
+        messages, sampling = _chat_fields(mapped, enc, defaults, limits)
+    except BadRequest as e:  # name the field as the client wrote it
+        raise BadRequest(str(e).replace("max_new_tokens", size), e.status) from None
+    return messages, sampling, options
 
 # %% ../nbs/05_chat.ipynb #76942774
 CHAT_PAGE = """<!doctype html>
@@ -358,67 +429,275 @@ document.getElementById("form").onsubmit = async (e) => {
 """
 
 
-def chat_server(model, host="127.0.0.1", port=8000, limits=None, **sampling):
-    "An HTTP server for the chat page (`GET /`) and its streaming API (`POST /api/chat`); call `serve_forever()`."
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+def server_extra():
+    "`(starlette, uvicorn)`, or a one-line error naming the extra that installs them (the base install has neither)."
+    try:
+        import starlette, uvicorn
+    except ImportError as e:
+        raise ModuleNotFoundError(f'the chat server needs {e.name}: pip install "buildNanoGPT[chat]"') from None
+    return starlette, uvicorn
 
-    enc, lock = get_tokenizer("gpt2-chat"), threading.Lock()
-    bs = unwrap(model).config.block_size
+
+class _Counting:
+    "A tokenizer that remembers how many ids it decoded last: `stream_text` decodes the whole reply at every token."
+
+    def __init__(self, enc):
+        self.enc, self.n = enc, 0
+
+    def __getattr__(self, name):
+        return getattr(self.enc, name)
+
+    def decode(self, ids):
+        self.n = len(ids)
+        return self.enc.decode(ids)
+
+
+class _Reply:
+    "One sampled reply: run on the model's thread (one at a time, in order), its pieces handed to the event loop."
+
+    def __init__(self, model, ids, enc, opts, generator=None, stop=(), log=print):
+        self.model, self.ids, self.enc, self.opts, self.generator, self.stop, self.log = (
+            model, ids, enc, opts, generator, stop, log)
+        self.budget, self.new = prompt_budget(unwrap(model).config.block_size, opts["max_new_tokens"])
+        self.left, self.finish, self.counter = threading.Event(), None, _Counting(enc)
+
+    def sample(self, emit):
+        "On the model's thread: call `emit(text)` with each piece; stop at a stop string, or when the client leaves."
+        if self.left.is_set():
+            return self.log("chat: a client left before its turn; nothing was sampled")
+        text, sent, hold = "", 0, max(map(len, self.stop), default=1) - 1  # held back: maybe a stop string's start
+        for piece in stream_reply(self.model, self.ids, self.counter, generator=self.generator, **self.opts):
+            if self.left.is_set():
+                return self.log(f"chat: a client left mid-reply; its generation stopped after {self.counter.n} of "
+                                f"{self.new} tokens")
+            text += piece
+            cut = min([i for i in (text.find(s) for s in self.stop) if i >= 0], default=None)
+            if cut is not None:  # the text before it is the reply
+                emit(text[sent:cut])
+                self.finish = "stop"
+                return
+            if len(text) - hold > sent:
+                emit(text[sent : len(text) - hold])
+                sent = len(text) - hold
+        emit(text[sent:])
+        self.finish = "length" if self.counter.n == self.new else "stop"  # the limit, or the end of the turn
+
+    async def pieces(self, executor):
+        "Yield the reply's pieces as they are sampled; leaving early (the client gone) stops the sampling."
+        loop, queue = asyncio.get_running_loop(), asyncio.Queue()
+
+        def put(item):
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the server's loop is closed: nobody is listening
+                self.left.set()
+
+        def work():
+            try:
+                self.sample(put)
+            except Exception as e:  # one line, and the reply is cut short: the status line has gone
+                self.log(f"chat: sampling failed: {type(e).__name__}: {str(e)[:200]}")
+            finally:
+                put(None)
+
+        executor.submit(work)
+        try:
+            while (piece := await queue.get()) is not None:
+                if piece:
+                    yield piece
+        finally:  # cancelled (the client left) or closed early: the model's thread stops at its next token
+            self.left.set()
+
+    def usage(self):
+        prompt = min(len(self.ids), self.budget)  # `stream_text` keeps the prompt's newest tokens
+        return {"prompt_tokens": prompt, "completion_tokens": self.counter.n, "total_tokens": prompt + self.counter.n}
+
+
+class _Streamed:
+    "An ASGI reply sent as `chunks` (async, bytes) come; a client that leaves cancels them (their `finally` runs)."
+
+    def __init__(self, chunks, media_type, eager=True):
+        self.chunks, self.media_type, self.eager = chunks, media_type, eager
+
+    async def __call__(self, scope, receive, send):
+        import anyio
+
+        head = {"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", self.media_type.encode()), (b"cache-control", b"no-cache")]}
+
+        async def stream():
+            started = self.eager
+            if started:  # a streamed reply says 200 at once; a whole one, with its body
+                await send(head)
+            async for chunk in self.chunks:
+                if not started:
+                    await send(head)
+                    started = True
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            group.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(stream)
+            while (await receive())["type"] != "http.disconnect":  # the body has been read: this waits for a leave
+                pass
+            group.cancel_scope.cancel()
+
+
+def chat_app(model, limits=None, read_timeout=30.0, name="buildNanoGPT", log=None, **sampling):
+    "The chat page, `POST /api/chat` and OpenAI's `POST /v1/chat/completions` and `GET /v1/models` (an ASGI app)."
+    from concurrent.futures import ThreadPoolExecutor
+    from contextlib import asynccontextmanager
+
+    server_extra()
+    from starlette.applications import Starlette
+    from starlette.requests import ClientDisconnect
+    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Route
+
+    enc = get_tokenizer("gpt2-chat")
     defaults = {k: v for k, v in {**SAMPLING, **sampling}.items() if k != "seed"}
     check_sampling(**defaults)
     check_finite(model)
     limits = {**CHAT_LIMITS, **(limits or {})}
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    device, created = next(unwrap(model).parameters()).device, int(time.time())
+    model_thread = ThreadPoolExecutor(1, thread_name_prefix="chat-model")  # one model: replies queue for it, in order
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # chunked replies
+    def refuse(e, openai):
+        close = {"connection": "close"} if e.status != 400 else {}  # a body left unread: no next request on it
+        if not openai:
+            return PlainTextResponse(f"bad request: {e}", e.status, headers=close)
+        error = {"message": str(e), "type": "invalid_request_error", "param": None,
+                 "code": "model_not_found" if e.status == 404 else None}  # OpenAI's shape
+        return JSONResponse({"error": error}, e.status, headers=close)
 
-        def log_message(self, *args):  # quiet: no line per request
-            pass
+    async def read_body(request):
+        "The request's body within `read_timeout` seconds, or a `BadRequest`; checked before a byte is read."
+        size = request.headers.get("content-length", "")
+        if not (size.isascii() and size.isdigit()):
+            raise BadRequest("send the JSON body with a Content-Length header", 411)
+        if int(size) > limits["body_bytes"]:  # refused unread
+            raise BadRequest(f"the body is {int(size):,} bytes, over the limit of {limits['body_bytes']:,}", 413)
+        try:
+            return await asyncio.wait_for(request.body(), read_timeout)
+        except asyncio.TimeoutError:
+            raise BadRequest(f"the body's {int(size):,} bytes did not arrive within {read_timeout:g} s", 408) from None
 
-        def _send(self, status, body, kind="text/plain; charset=utf-8", close=False):
-            data = body.encode()
-            self.send_response(status)
-            if close:
-                self.send_header("Connection", "close")
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def reply(messages, opts, generator=None, stop=()):
+        ids = render_prompt(fit_conversation(messages, enc, prompt_budget(
+            unwrap(model).config.block_size, opts["max_new_tokens"])[0]), enc)
+        return _Reply(model, ids, enc, opts, generator, stop, log)
 
-        def do_GET(self):
-            if self.path in ("/", "/index.html"):
-                return self._send(200, CHAT_PAGE, "text/html; charset=utf-8")
-            if self.path == "/favicon.ico":  # browsers ask for it; the page says it has none
-                return self._send(204, "")
-            self._send(404, "not found: the page is at /")
+    async def api_chat(request):
+        try:  # everything is checked before the status line: once it says 200, the reply streams
+            messages, opts = chat_request(await read_body(request), enc, defaults, limits)
+        except BadRequest as e:
+            return refuse(e, openai=False)
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody to read it
+        r = reply(messages, opts)
+        text = (piece.encode() async for piece in r.pieces(model_thread))
+        return _Streamed(text, "text/plain; charset=utf-8")
 
-        def do_POST(self):
-            if self.path != "/api/chat":
-                return self._send(404, "not found: POST /api/chat")
-            size = self.headers.get("Content-Length", "")
-            try:  # everything is checked before the status line: once it says 200, the reply streams
-                if not (size.isascii() and size.isdigit()):
-                    raise BadRequest("send the JSON body with a Content-Length header", 411)
-                n, most = int(size), limits["body_bytes"]
-                if n > most:  # refused unread
-                    raise BadRequest(f"the body is {n:,} bytes, over the limit of {most:,}", 413)
-                messages, opts = chat_request(self.rfile.read(n), enc, defaults, limits)
-            except BadRequest as e:  # a body left unread (411, 413): the connection can't carry another request
-                return self._send(e.status, f"bad request: {e}", close=e.status != 400)
-            ids = render_prompt(fit_conversation(messages, enc, prompt_budget(bs, opts["max_new_tokens"])[0]), enc)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            with lock:  # one reply at a time
-                for piece in stream_reply(model, ids, enc, **opts):
-                    data = piece.encode()
-                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                    self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
+    async def completions(request):
+        try:
+            messages, opts, o = openai_request(await read_body(request), enc, defaults, limits)
+            if o["model"] != name:
+                raise BadRequest(f"unknown model {o['model'][:40]!r}: this server has {name!r} (GET /v1/models)", 404)
+        except BadRequest as e:
+            return refuse(e, openai=True)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        generator = None if o["seed"] is None else torch.Generator(device).manual_seed(o["seed"])
+        r = reply(messages, opts, generator, o["stop"])
+        head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": name}
 
-    return ThreadingHTTPServer((host, port), Handler)
+        async def events():
+            def chunk(delta, finish=None):
+                choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+                return {**head, "object": "chat.completion.chunk", "choices": [choice]}
+
+            yield chunk({"role": "assistant", "content": ""})
+            async for piece in r.pieces(model_thread):
+                yield chunk({"content": piece})
+            yield chunk({}, r.finish)
+            if o["usage"]:
+                yield {**head, "object": "chat.completion.chunk", "choices": [], "usage": r.usage()}
+
+        async def sse():
+            async for event in events():
+                yield f"data: {json.dumps(event)}\n\n".encode()
+            yield b"data: [DONE]\n\n"
+
+        async def whole():
+            text = "".join([piece async for piece in r.pieces(model_thread)])
+            message = {"role": "assistant", "content": text}
+            yield json.dumps({**head, "object": "chat.completion", "usage": r.usage(), "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": r.finish}]}).encode()
+
+        if o["stream"]:
+            return _Streamed(sse(), "text/event-stream")
+        return _Streamed(whole(), "application/json", eager=False)
+
+    async def models(request):
+        return JSONResponse({"object": "list", "data": [
+            {"id": name, "object": "model", "created": created, "owned_by": "buildNanoGPT"}]})
+
+    async def page(request):
+        return HTMLResponse(CHAT_PAGE)
+
+    async def favicon(request):  # browsers ask for it; the page says it has none
+        return Response(status_code=204)
+
+    async def not_found(request, exc):
+        return PlainTextResponse("not found: the page is at /, the API at POST /api/chat and POST "
+                                 "/v1/chat/completions", 404)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        model_thread.shutdown(wait=False, cancel_futures=True)
+
+    routes = [Route("/", page), Route("/index.html", page), Route("/favicon.ico", favicon),
+              Route("/api/chat", api_chat, methods=["POST"]), Route("/v1/chat/completions", completions,
+              methods=["POST"]), Route("/v1/models", models)]
+    return Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+
+
+class ChatServer:
+    "An ASGI `app` on uvicorn, listening on `(host, port)` from the start (0: a free port; see `server_address`)."
+
+    def __init__(self, app, host="127.0.0.1", port=8000, backlog=2048, keep_alive=5, grace=5):
+        _, uvicorn = server_extra()
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        self.socket = socket.create_server((host, port), family=family, backlog=backlog)
+        self.server_address = self.socket.getsockname()[:2]
+        config = uvicorn.Config(app, http="h11", backlog=backlog, timeout_keep_alive=keep_alive, access_log=False,
+                                timeout_graceful_shutdown=grace, log_level="warning", lifespan="on",
+                                log_config=None)  # the host program's logging, not uvicorn's own set-up
+        self.server, self.stopped = uvicorn.Server(config), threading.Event()
+
+    def serve_forever(self):
+        "Serve until `shutdown()` (from another thread) or Ctrl-C, which finish the replies under way."
+        try:
+            self.server.run(sockets=[self.socket])
+        finally:
+            self.stopped.set()
+
+    def shutdown(self):
+        self.server.should_exit = True
+        self.stopped.wait()
+
+    def server_close(self):
+        self.socket.close()
+
+
+def chat_server(model, host="127.0.0.1", port=8000, limits=None, read_timeout=30.0, name="buildNanoGPT", log=None,
+                **sampling):
+    "The chat app (`chat_app`) served by uvicorn on `host:port`: call `serve_forever()`; needs `buildNanoGPT[chat]`."
+    server_extra()
+    return ChatServer(chat_app(model, limits, read_timeout, name, log, **sampling), host, port)
 
 # %% ../nbs/05_chat.ipynb #eb0bb71f
 def letter_ids(enc, n):

@@ -16,7 +16,7 @@ from .eval import (EVAL_BUNDLE, SUITES, eval_bundle_prep, evaluate_loss, hellasw
 from .train import (TOKENIZER_FILE, DDPConfig, TrainingConfig, create_model, generate_text, load_model,
                                 train_GPT, use_compile)
 from .chat import (MIDTRAIN, ChatSession, chat_eval, chat_server, midtrain_config, prepare_mixture,
-                               train_all)
+                               server_extra, train_all)
 
 # %% auto #0
 __all__ = ['prepare_cli', 'shards_summary', 'prepare_tinyshakespeare', 'prepare_fineweb_edu', 'prepare_corpus',
@@ -370,9 +370,10 @@ def _converse(session):
             _print_reply(session.reply(line), sys.stdout)
 
 
-def _serve(gpt, host, port, sampling):
-    server = chat_server(gpt, host, port, **sampling)
-    print(f"chat page at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+def _serve(gpt, host, port, sampling, name):
+    server = chat_server(gpt, host, port, name=name, **sampling)
+    url = f"http://{host}:{server.server_address[1]}/"
+    print(f"chat page at {url} (OpenAI's API at {url}v1, model {name!r}; Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -390,13 +391,18 @@ def chat_cli(
     top_p: float = SAMPLING["top_p"],  # nucleus sampling: the fewest tokens holding this much probability
     seed: int = SAMPLING["seed"],  # random seed: the same seed, the same samples
     device: str = None,  # cpu, cuda, mps (default: the best available)
-    web: bool = False,  # serve the chat page (and its API) instead, at http://HOST:PORT
+    web: bool = False,  # serve the chat page, its API and OpenAI's (/v1) at http://HOST:PORT; needs buildNanoGPT[chat]
     host: str = "127.0.0.1",  # --web: the address to listen on (0.0.0.0: every interface)
     port: int = 8000,  # --web: the port
 ):
     "Talk to a mid-trained model: type a message; /reset, /system TEXT, /quit. Or --web for a page in the browser."
     with cli_errors("bngpt_chat"):
         check_sampling(temperature, top_k or None, top_p, max_new_tokens)
+        if web:  # before the model is loaded: the server's packages are an extra
+            try:
+                server_extra()
+            except ImportError as e:
+                raise ValueError(str(e)) from None
         gpt, tok = load_model(model, DDPConfig(device=device).device)
         check_finite(gpt, model)
         if tok.get("name") != "gpt2-chat":
@@ -405,7 +411,7 @@ def chat_cli(
                              f"{model}), or continue text with bngpt_sample")
         sampling = dict(max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k or None, top_p=top_p)
         if web:
-            return _serve(gpt, host, port, sampling)
+            return _serve(gpt, host, port, sampling, model)
         session = ChatSession(gpt, system, seed=seed, **sampling)
         if prompt is not None:
             return _print_reply(session.reply(prompt), sys.stdout)

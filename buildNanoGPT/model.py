@@ -333,12 +333,14 @@ def sample_next(logits, temperature=1.0, top_k=None, top_p=None, generator=None)
     "Next-token ids `(B, 1)` from last-position `logits` `(B, vocab)`."
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
-    probs = F.softmax(logits.float() / temperature, dim=-1)
-    ids = None
+    logits, ids = logits.float(), None
+    # the cuts rank the logits, not the probabilities: dividing by the temperature keeps their order, but a huge one
+    # (1e38) makes every probability equal in float32, and ranking those kept ids 0..k-1 instead of the top k
     if top_k is not None:
-        probs, ids = torch.topk(probs, min(top_k, probs.size(-1)), dim=-1)  # sorted, descending
+        logits, ids = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1)  # sorted, descending
     elif top_p is not None:
-        probs, ids = torch.sort(probs, dim=-1, descending=True)
+        logits, ids = torch.sort(logits, dim=-1, descending=True)
+    probs = F.softmax(logits / temperature, dim=-1)  # top-p's cut is on these: the tempered distribution's nucleus
     if top_p is not None:
         probs = probs.masked_fill(probs.cumsum(-1) - probs > top_p, 0.0)  # smallest prefix reaching top_p
     choice = torch.multinomial(probs, 1, generator=generator)
