@@ -95,8 +95,8 @@ def test_env(tree):
 
 
 def last_error(text):
-    "The last line of a failure's output that names an error, for the results file."
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    "The last line of a failure's output that names an error (not the runner's list of notebooks), for the results."
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and ".ipynb" not in ln]
     errors = [ln for ln in lines if "Error" in ln or "Exception" in ln or ln.startswith("assert")]
     return (errors or lines or [""])[-1][:300]
 
@@ -154,14 +154,16 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--list", default=str(ROOT / ".ci" / "mutations.yaml"), help="the mutations file")
     p.add_argument("--only", default="", help="run the mutations whose id starts with this")
+    p.add_argument("--skip", default=None, help="leave out the mutations whose id starts with this")
     p.add_argument("--jobs", type=int, default=1, help="mutations tested at once")
-    p.add_argument("--timeout", type=int, default=1200, help="seconds a notebook's tests may take before 'caught'")
+    p.add_argument("--timeout", type=int, default=2400, help="seconds a notebook's tests may take before 'caught'")
     p.add_argument("--check", action="store_true", help="only check that every mutation applies")
     p.add_argument("--out", default=None, help="also write the JSON lines to this file")
     p.add_argument("--no-baseline", dest="baseline", action="store_false",
                    help="skip running each notebook unchanged in a copy first (a failure there makes 'caught' void)")
     args = p.parse_args()
-    muts = [m for m in load_mutations(args.list) if m["id"].startswith(args.only)]
+    muts = [m for m in load_mutations(args.list) if m["id"].startswith(args.only)
+            and not (args.skip and m["id"].startswith(args.skip))]
     machine = dict(machine=platform.machine(), cpu=_cpu_model(), date=time.strftime("%F"))
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
     print(json.dumps(dict(mutations=len(muts), jobs=args.jobs, tree=commit.stdout.strip(), **machine)), flush=True)
