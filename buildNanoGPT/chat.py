@@ -793,7 +793,8 @@ def chat_pattern_run(log_dir="log/chat_pattern", data_dir="chat_pattern_data", p
     sentences = number_sentences(docs, 4300)
     write_conversations({"train": [number_conversation(s) for s in sentences[:4000]],
                          "val": [number_conversation(s) for s in sentences[4000:4200]]}, data / "mix", overwrite=True)
-    write_shards(docs_path, data / "docs", prefix="nltk-docs", shard_size=500_000, overwrite=True)
+    write_shards(docs_path, data / "docs", prefix="nltk-docs", shard_size=500_000, overwrite=True,
+                 val_fraction=None)  # val: the whole first shard, as when the committed run was made
     try:  # CORE during pretraining where the eval bundle is at hand
         bundle = find_data("eval_bundle/commonsense_reasoning/copa.jsonl").parent.parent
         core = dict(core_every=400, core_max_per_task=100, eval_bundle=str(bundle)) if core else {}

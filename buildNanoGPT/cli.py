@@ -69,14 +69,17 @@ def prepare_corpus(
     shard_size: int = 10**8,  # tokens per shard
     overwrite: bool = False,  # replace shards already in out_dir
     num_threads: int = None,  # tokenizer threads (default: all cores)
+    val_fraction: float = 0.1,  # at most this share of the tokens (the first ones) is held out for validation
 ):
-    "A corpus of your own: its documents tokenized into train and val shards."
+    """A corpus of your own: its documents tokenized into train and val shards. val is the first shard, cut to the
+    first 10% of the tokens (--val_fraction) when it would hold more: a corpus of any size gets both splits."""
     with cli_errors("bngpt_prepare"):
         stem = Path(source).stem
         m = write_shards(load_docs(source, name=name), out_dir or stem, prefix=stem.replace("_", "-"),
                          tokenizer=tokenizer, shard_size=shard_size, overwrite=overwrite, num_threads=num_threads,
-                         source=str(source))
-        print(shards_summary(m))
+                         source=str(source), val_fraction=val_fraction)
+        val = sum(s["tokens"] for s in m["shards"] if s["split"] == "val")
+        print(f"{shards_summary(m)}; val is the first {val / m['num_tokens']:.1%} of the tokens")
 
 
 @cli

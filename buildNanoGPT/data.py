@@ -239,9 +239,14 @@ def list_shards(data_root, split):
     found = root.glob("*.npy") if root.is_dir() else []
     shards = sorted(p for p in found if f"_{split}_" in p.name and not p.name.endswith(MASK_SUFFIX))
     if not shards:
-        raise ValueError(f"no shards matching {split!r} in {root}: prepare the data first, e.g. `bngpt_prepare "
-                         f"tinyshakespeare --out_dir {root}` (or tinyshakespeare_prep(), edu_fineweb10B_prep(), "
-                         "write_shards() in Python)")
+        others = sorted(p.name for p in root.glob("*.npy")) if root.is_dir() else []
+        if others:  # e.g. a small corpus prepared before every corpus got both splits: one val shard, no train shard
+            raise ValueError(f"{root} has no {split!r} shards, only {others[0]}{' ...' if len(others) > 1 else ''}: "
+                             f"prepare it again, `bngpt_prepare corpus YOUR_TEXT --out_dir {root} --overwrite`, which "
+                             "writes both train and val shards")
+        raise ValueError(f"no shards matching {split!r} in {root}: prepare your text first, `bngpt_prepare corpus "
+                         f"YOUR_TEXT --out_dir {root}` (a .txt, .jsonl, .parquet or .csv file or folder; "
+                         f"write_shards() in Python); `bngpt_prepare tinyshakespeare --out_dir {root}` to try it out")
     return shards
 
 
@@ -271,8 +276,8 @@ _BUILDERS = {".txt": "text", ".jsonl": "json", ".json": "json", ".parquet": "par
 class LocalDocs:
     "Documents of local `.jsonl` or `.txt` files, read lazily each time the object is iterated."
 
-    def __init__(self, files, sample_by="paragraph"):
-        self.files, self.sample_by = list(files), sample_by
+    def __init__(self, files, sample_by="paragraph", text_key="text"):
+        self.files, self.sample_by, self.text_key = list(files), sample_by, text_key
 
     def __repr__(self):
         return f"LocalDocs({len(self.files)} files)"
@@ -282,7 +287,7 @@ class LocalDocs:
             with open(f, encoding="utf-8") as fh:
                 try:
                     if f.suffix == ".jsonl":
-                        yield from (json.loads(l) for l in fh if l.strip())
+                        yield from (_json_doc(f, i, l, self.text_key) for i, l in enumerate(fh, 1) if l.strip())
                     elif self.sample_by == "document":
                         yield {"text": fh.read()}
                     elif self.sample_by == "line":
@@ -291,6 +296,30 @@ class LocalDocs:
                         yield from ({"text": p} for p in _paragraphs(fh) if p)
                 except UnicodeDecodeError as e:
                     raise not_utf8(f, e) from None
+
+
+_JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
+               list: "an array", dict: "an object"}
+
+
+def _json_doc(path, n, line, text_key):
+    "The document on line `n` of jsonl file `path`; anything else is a one-line error naming the file and the line."
+    try:
+        doc = json.loads(line)
+    except ValueError as e:
+        cut = "" if line.endswith("\n") else "; the file ends in the middle of this line: was it cut short?"
+        raise ValueError(f"{path}, line {n}: not JSON ({e.msg}: column {e.colno}){cut}") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}, line {n}: {_JSON_TYPES[type(doc)]} ({line.strip()[:40]}), not an object with a "
+                         f"{text_key!r} string: each line must be one document, e.g. {{\"{text_key}\": \"...\"}}")
+    if text_key not in doc:
+        raise ValueError(f"{path}, line {n}: no {text_key!r} field (it has {sorted(doc)[:10]}); pass text_key=")
+    if not isinstance(doc[text_key], str):
+        v = doc[text_key]
+        shown = "" if v is None else f" ({json.dumps(v)[:40]})"
+        raise ValueError(f"{path}, line {n}: {text_key!r} is {_JSON_TYPES.get(type(v), 'not text')}{shown}, "
+                         "not a string")
+    return doc
 
 
 def not_utf8(path, e):
@@ -308,7 +337,7 @@ def _paragraphs(fh, block=1 << 20):
     yield rest
 
 
-def load_docs(source, name=None, split="train", streaming=True, sample_by="paragraph"):
+def load_docs(source, name=None, split="train", streaming=True, sample_by="paragraph", text_key="text"):
     "Documents from a local txt/jsonl/json/parquet/csv file or folder, or a Hugging Face dataset id, read lazily."
     p = Path(source).expanduser()
     if p.exists():
@@ -322,7 +351,7 @@ def load_docs(source, name=None, split="train", streaming=True, sample_by="parag
         if all(f.stat().st_size == 0 for f in files):
             raise ValueError(f"{p} is empty: there are no documents to tokenize")
         if {f.suffix for f in files} <= {".jsonl", ".txt"}:
-            return LocalDocs(files, sample_by)
+            return LocalDocs(files, sample_by, text_key)
         from datasets import load_dataset
 
         return load_dataset(builders.pop(), data_files=[str(f) for f in files], split="train", streaming=streaming)
@@ -358,29 +387,47 @@ class ShardWriter:
             return
         idx = len(self.shards)
         split = self.split or ("val" if idx == 0 else "train")
-        name = shard_name(self.prefix, split, idx)
+        mask = None if self.mask is None else self.mask[: self.n]
+        self.shards.append(self._write(shard_name(self.prefix, split, idx), split, self.buf[: self.n], mask))
+        self.n = 0
+
+    def _write(self, name, split, tokens, mask=None):
+        "Write `tokens` (and `mask`) as shard file `name`; returns its manifest entry."
         with atomic_write(self.out_dir / name) as f:
-            np.save(f, self.buf[: self.n])
-        shard = {"file": name, "split": split, "tokens": int(self.n), "sha256": file_sha256(self.out_dir / name)}
-        if self.mask is not None:
+            np.save(f, tokens)
+        shard = {"file": name, "split": split, "tokens": len(tokens), "sha256": file_sha256(self.out_dir / name)}
+        if mask is not None:
             shard["mask"] = name.removesuffix(".npy") + MASK_SUFFIX
             with atomic_write(self.out_dir / shard["mask"]) as f:
-                np.save(f, self.mask[: self.n])
+                np.save(f, mask)
             shard["mask_sha256"] = file_sha256(self.out_dir / shard["mask"])
-        self.shards.append(shard)
-        self.n = 0
+        return shard
+
+    def cap_val(self, fraction):
+        "After the last flush: cut the `val` shard to `fraction` of all the tokens; the rest of it is `train` shard 0."
+        total = sum(s["tokens"] for s in self.shards)
+        keep = total if fraction is None else max(1, int(total * fraction))  # None: the whole shard, as the lecture's
+        if self.split is not None or not self.shards or self.shards[0]["tokens"] <= keep:
+            return
+        tokens = np.load(self.out_dir / self.shards[0]["file"])  # read back: one shard, of a corpus of a few only
+        self.shards[:1] = [self._write(self.shards[0]["file"], "val", tokens[:keep]),
+                           self._write(shard_name(self.prefix, "train", 0), "train", tokens[keep:])]
 
 # %% ../nbs/00_data.ipynb #4075e0da
 def _text_batches(docs, text_key, max_chars):
     batch, n = [], 0
-    for d in docs:
+    for i, d in enumerate(docs, 1):
         if isinstance(d, str):
             t = d
+        elif not isinstance(d, dict):
+            raise ValueError(f"document {i} is {type(d).__name__} ({str(d)[:40]}), not a dict with a {text_key!r} "
+                             "string")
+        elif text_key not in d:
+            raise ValueError(f"document {i} has no {text_key!r} field (it has {sorted(d)[:10]}); pass text_key=")
         else:
-            try:
-                t = d[text_key]
-            except KeyError:
-                raise ValueError(f"document has no {text_key!r} field (it has {sorted(d)}); pass text_key=") from None
+            t = d[text_key]
+        if not isinstance(t, str):
+            raise ValueError(f"document {i}: its {text_key!r} is {type(t).__name__} ({str(t)[:40]}), not a string")
         batch.append(t)
         n += len(t)
         if n >= max_chars:
@@ -438,12 +485,22 @@ def write_shards(
     source=None,
     text_key="text",
     progress=True,
+    val_fraction=0.1,
+    meta=None,
 ):
     "Tokenize `docs` into `uint16` shards plus `manifest.json` in `out_dir`; returns the manifest."
+    # docs without splits: val is the first shard, at most `val_fraction` of the tokens (the rest of it: train shard 0;
+    # None: the whole first shard, the lecture's rule)
+    # meta: more fields for the manifest (e.g. what a recipe needs to recognise its own data)
     enc = get_tokenizer(tokenizer)
     check_uint16(enc)
+    if not (val_fraction is None or isinstance(val_fraction, (int, float)) and 0 < val_fraction < 1):
+        raise ValueError(f"val_fraction must be a number between 0 and 1 (the share of the tokens held out for "
+                         f"validation), not {val_fraction!r}")
     if isinstance(docs, (str, Path)):
-        docs, source = load_docs(docs), source or str(docs)
+        docs, source = load_docs(docs, text_key=text_key), source or str(docs)
+    elif isinstance(docs, LocalDocs) and docs.text_key != text_key:
+        docs = LocalDocs(docs.files, docs.sample_by, text_key)
     splits = list(docs.items()) if isinstance(docs, dict) else [(None, docs)]
     out_dir = Path(out_dir)
     created = _prepare_out_dir(out_dir, overwrite)
@@ -464,12 +521,32 @@ def write_shards(
                     bar.update(nd)
                     bar.set_postfix(tokens=f"{n_tokens:,}", refresh=False)
                 w.flush()
+                w.cap_val(val_fraction)
         if n_chars == 0:
             raise ValueError(f"the input{' ' + source if source else ''} has no text: nothing to write")
-        return _write_manifest(out_dir, enc, shard_size, source, n_docs, n_tokens, writers)
+        if splits[0][0] is None and len(writers[0].shards) < 2:
+            why = "give it more text" if val_fraction else "val_fraction=None keeps the whole first shard as val"
+            raise ValueError(f"the input{' ' + source if source else ''} is {n_tokens:,} token(s): too few for both a "
+                             f"train and a val shard ({why})")
+        extra = {"val_fraction": val_fraction} if splits[0][0] is None else {}
+        return _write_manifest(out_dir, enc, shard_size, source, n_docs, n_tokens, writers, **{**extra, **(meta or {})})
     except BaseException:
         _remove_written(out_dir, writers, created)
         raise
+
+
+def _already_written(out_dir, tokenizer, meta):
+    "`out_dir`'s manifest if it holds, whole and unchanged, the shards of `tokenizer` (a spec) and `meta`, or None."
+    try:
+        m = read_manifest(out_dir)
+    except ValueError:
+        return None
+    if m is None or m["tokenizer"] != tokenizer or any(m.get(k) != v for k, v in meta.items()):
+        return None
+    out_dir = Path(out_dir)
+    if sorted(p.name for p in out_dir.glob("*.npy")) != sorted(s["file"] for s in m["shards"]):
+        return None
+    return m if all(file_sha256(out_dir / s["file"]) == s.get("sha256") for s in m["shards"]) else None
 
 
 def _write_manifest(out_dir, enc, shard_size, source, n_docs, n_tokens, writers, **extra):
@@ -563,11 +640,11 @@ class DataLoaderLite:
                              "that they are all there: write it with bngpt_prepare / write_shards, or pass "
                              "raw_shards=True (--raw_shards) to read them as GPT-2 tokens")
         self.vocab_size = self.manifest["vocab_size"] if self.manifest else 50257  # raw shards: GPT-2's ids
-        listed = {s["file"]: s for s in self.manifest["shards"]} if self.manifest else {}
+        self.listed = listed = {s["file"]: s for s in self.manifest["shards"]} if self.manifest else {}
         # masked data (conversations): per shard, the file of its mask; targets the mask rules out become -100
         self.masks = [self.data_root / listed[p.name]["mask"] for p in self.shards if "mask" in listed.get(p.name, {})]
         self.masked = bool(self.masks)
-        self._checked = set()  # shards whose token ids were checked against vocab_size
+        self._checked = set()  # shards whose content (SHA-256) and token ids were checked
         self._check(tokenizer)
         if master_process:
             print(f"found {len(self.shards)} shards for split {split}")
@@ -622,15 +699,29 @@ class DataLoaderLite:
                                  "dataset again")
 
     def _check_ids(self, i):
-        "Every token id of shard `i` is below `vocab_size` (read in chunks: memory stays small)."
+        "Shard `i` is the file its manifest recorded (SHA-256) and every id is below `vocab_size`: one read, in chunks."
         if i in self._checked:
             return
         shard, top = TokenShard(self.shards[i]), 0
+        entry = self.listed.get(shard.path.name, {})
+        h = None
+        if "sha256" in entry:  # the hash of the whole file, its .npy header first
+            with open(shard.path, "rb") as f:
+                h = hashlib.sha256(f.read(shard.offset))
         for a in range(0, len(shard), 1 << 22):
-            top = max(top, int(shard[a : a + (1 << 22)].max()))
+            chunk = shard[a : a + (1 << 22)]
+            top = max(top, int(chunk.max()))
+            if h is not None:
+                h.update(chunk)
         if top >= self.vocab_size:
             raise ValueError(f"{shard.path} holds token id {top}, but its tokenizer has {self.vocab_size} ids: "
                              "the shard is corrupt or from another tokenizer; write the dataset again")
+        changed = [p for p, k in ((shard.path, "sha256"), (self.data_root / entry.get("mask", ""), "mask_sha256"))
+                   if k in entry and (h.hexdigest() if k == "sha256" else file_sha256(p)) != entry[k]]
+        if changed:
+            raise ValueError(f"{changed[0]} is not the file its {MANIFEST} recorded (another SHA-256): it was changed "
+                             "after the dataset was written. Put the original back, or write the dataset again "
+                             "(bngpt_prepare ... --overwrite)")
         self._checked.add(i)
 
     def _load(self, i):
@@ -775,6 +866,12 @@ def tinyshakespeare_prep(
         raise ValueError(f"{path} is empty")
     n = int(len(text) * (1 - val_fraction))
     enc = CharTokenizer.from_text(text) if tokenizer == "char" else get_tokenizer(tokenizer)
+    # the same text, tokenizer and split already written there (the README's quick starts both write it): keep it
+    meta = {"source_sha256": hashlib.sha256(text.encode()).hexdigest(), "val_fraction": val_fraction}
+    kept = None if overwrite else _already_written(local_dir, tokenizer_spec(enc), meta)
+    if kept is not None:
+        print(f"{local_dir} already holds these shards (the same text, {enc.name} tokenizer and split): kept them")
+        return kept
     return write_shards(
         {"train": [text[:n]], "val": [text[n:]]},
         local_dir,
@@ -783,6 +880,7 @@ def tinyshakespeare_prep(
         overwrite=overwrite,
         source=str(path),
         progress=False,
+        meta=meta,
     )
 
 # %% ../nbs/00_data.ipynb #58441285

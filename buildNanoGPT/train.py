@@ -470,13 +470,28 @@ def _model_for(ddp_cf, cf, model, vocab_size, config_overrides):
     return model, raw
 
 
-def _checkpoint_to_resume(log_dir, resume):
+def _earlier_run(log_dir, latest):
+    return FileExistsError(f"{log_dir} holds checkpoints of an earlier run ({latest.name}): continue it with "
+                           "resume=True (--resume on the command line), or choose another log_dir")
+
+
+def _finished_same_run(path, cf):
+    "Whether checkpoint `path` is the last step of a run of exactly `cf`: running `cf` again has nothing left to do."
+    try:
+        ckpt = load_checkpoint(path)
+    except ValueError:
+        return False
+    return ckpt["step"] == cf.max_steps - 1 and ckpt.get("train_config") == asdict(cf)
+
+
+def _checkpoint_to_resume(log_dir, resume, cf=None):
     "The checkpoint to continue from (None: a fresh run), after checking `resume` against what `log_dir` holds."
     latest = latest_checkpoint(log_dir)
     if not resume:
         if latest is not None:
-            raise FileExistsError(f"{log_dir} holds checkpoints of an earlier run ({latest.name}): continue it with "
-                                  "resume=True (--resume on the command line), or choose another log_dir")
+            if cf is not None and _finished_same_run(latest, cf):  # a notebook cell or script run again: done
+                return latest
+            raise _earlier_run(log_dir, latest)
         return None
     path = latest if resume is True else Path(resume)
     if path is None:
@@ -559,7 +574,7 @@ def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_change
                 lock = _lock_dir(cf.log_dir)
                 for stale in Path(cf.log_dir).glob(".model_*.pt.*.tmp"):  # temp files of a killed run's checkpoint
                     stale.unlink()
-            ckpt_path = _checkpoint_to_resume(cf.log_dir, resume)
+            ckpt_path = _checkpoint_to_resume(cf.log_dir, resume, cf)
             ckpt = None if ckpt_path is None else load_checkpoint(ckpt_path, ddp_cf.device)
             if ckpt is not None:
                 check_resume(ckpt, cf, data, allow_changes)
@@ -578,8 +593,14 @@ def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_change
             run = Run(ddp_cf, cf, model, raw, optimizer, train_loader, val_loader, data["tokenizer"], log,
                       hella=hella, data=data)
             if ckpt is not None:
-                run.start = restore_checkpoint(ckpt, raw, optimizer, run.train_loader)
-                log.print(f"resuming from {ckpt_path} at step {run.start}")
+                try:
+                    run.start = restore_checkpoint(ckpt, raw, optimizer, run.train_loader)
+                except ValueError:
+                    if not resume:  # the same settings run again, with another model: not the same run
+                        raise _earlier_run(cf.log_dir, ckpt_path) from None
+                    raise
+                if resume:
+                    log.print(f"resuming from {ckpt_path} at step {run.start}")
     except BaseException:
         if log is not None:
             log.close()
@@ -676,7 +697,8 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
                 break
     if step is None:  # resumed a run that had already reached max_steps
         step, run.checkpoint = run.start - 1, str(latest_checkpoint(cf.log_dir))
-        run.log.print(f"nothing to do: the run in {cf.log_dir} already reached max_steps={cf.max_steps}")
+        again = "" if resume else " with these settings (resume=False: a new log_dir trains it again)"
+        run.log.print(f"nothing to do: the run in {cf.log_dir} already reached max_steps={cf.max_steps}{again}")
     h = run.log.history
     return {"train_losses": h["train"], "val_losses": h["val"], "hella": h["hella"], "core": h["core"],
             "step_times": step_times,
