@@ -153,8 +153,8 @@ def run_one(m, timeout, check_only=False):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--list", default=str(ROOT / ".ci" / "mutations.yaml"), help="the mutations file")
-    p.add_argument("--only", default="", help="run the mutations whose id starts with this")
-    p.add_argument("--skip", default=None, help="leave out the mutations whose id starts with this")
+    p.add_argument("--only", default="", help="run the mutations whose id starts with this (or these, comma-separated)")
+    p.add_argument("--skip", default=None, help="leave out the mutations whose id starts with this (or these)")
     p.add_argument("--jobs", type=int, default=1, help="mutations tested at once")
     p.add_argument("--timeout", type=int, default=2400, help="seconds a notebook's tests may take before 'caught'")
     p.add_argument("--check", action="store_true", help="only check that every mutation applies")
@@ -162,8 +162,9 @@ def main():
     p.add_argument("--no-baseline", dest="baseline", action="store_false",
                    help="skip running each notebook unchanged in a copy first (a failure there makes 'caught' void)")
     args = p.parse_args()
-    muts = [m for m in load_mutations(args.list) if m["id"].startswith(args.only)
-            and not (args.skip and m["id"].startswith(args.skip))]
+    only, skip = tuple(args.only.split(",")), tuple(filter(None, (args.skip or "").split(",")))
+    muts = [m for m in load_mutations(args.list)
+            if m["id"].startswith(only) and not (skip and m["id"].startswith(skip))]
     machine = dict(machine=platform.machine(), cpu=_cpu_model(), date=time.strftime("%F"))
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
     print(json.dumps(dict(mutations=len(muts), jobs=args.jobs, tree=commit.stdout.strip(), **machine)), flush=True)
