@@ -9,6 +9,9 @@ from pathlib import Path
 # (a phrase of the block, why it is not run here or None to run it, {what the README says: what CI runs instead})
 BLOCKS = [
     ('pip install "buildNanoGPT @ git+', "installs from GitHub: needs the network", {}),
+    ("git clone https://github.com/buildNanoGPT/buildNanoGPT", "clones from GitHub: needs the network (the blocks "
+     "below run in a fresh clone of this repository)", {}),
+    ("nbdev_preview", "needs Quarto, which CI does not install (and a server for the preview)", {}),
     ("nbdev_test", "the test command: .ci/run runs it as written", {}),
     ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
     ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),
