@@ -711,7 +711,7 @@ def check_train_args(ddp_cf, train_cf):
     "A one-line TypeError for `train_GPT`'s two configs given in the wrong place, or as something else (a dict)."
     for name, value, kind, other in (("ddp_cf", ddp_cf, DDPConfig, TrainingConfig),
                                      ("train_cf", train_cf, TrainingConfig, DDPConfig)):
-        if not isinstance(value, kind):
+        if not (isinstance(value, kind) or type(value).__name__ == kind.__name__):  # (the class again after a reload)
             fix = ("the two configs are swapped" if isinstance(value, other) else
                    "make one with TrainingConfig(**your_dict)" if isinstance(value, dict) and kind is TrainingConfig
                    else f"the order is train_GPT(ddp_cf, train_cf, model), or 0.1's {_ORDER_01}")
