@@ -11,6 +11,9 @@ BLOCKS = [
     ('pip install "buildNanoGPT @ git+', "installs from GitHub: needs the network", {}),
     ('pip install "buildNanoGPT[chat] @ git+', "installs from GitHub (the network), then serves a model the README "
      "rebuilds in half an hour; the chat notebook runs the server, OpenAI's client on it and bngpt_chat --web", {}),
+    ("git clone https://github.com/buildNanoGPT/buildNanoGPT", "clones from GitHub: needs the network (the blocks "
+     "below run in a fresh clone of this repository)", {}),
+    ("nbdev_preview", "needs Quarto, which CI does not install (and a server for the preview)", {}),
     ("nbdev_test", "the test command: .ci/run runs it as written", {}),
     ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
     ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json, sys
 from pathlib import Path
 from .core import atomic_write, cli, cli_errors, key_values, subcommands
-from .data import (DataLoaderLite, edu_fineweb10B_prep, get_tokenizer, hellaswag_val_prep, load_docs,
-                               read_manifest, tinyshakespeare_prep, write_shards)
+from .data import (DataLoaderLite, TokenShard, edu_fineweb10B_prep, get_tokenizer, hellaswag_val_prep,
+                               load_docs, read_manifest, tinyshakespeare_prep, write_shards)
 from .model import SAMPLING, GPTConfig, check_finite, check_sampling, export
 from .modern import RECIPES
-from .eval import (EVAL_BUNDLE, SUITES, eval_bundle_prep, evaluate_loss, hellaswag_eval, report_table,
-                               run_benchmarks, text_perplexity)
+from .eval import (EVAL_BUNDLE, SUITES, context_length, eval_bundle_prep, evaluate_loss, hellaswag_eval,
+                               report_table, run_benchmarks, split_steps, text_perplexity)
 from .train import (TOKENIZER_FILE, DDPConfig, TrainingConfig, create_model, generate_text, load_model,
                                 train_GPT, use_compile)
 from .chat import (MIDTRAIN, ChatSession, chat_eval, chat_server, midtrain_config, prepare_mixture,
@@ -147,7 +147,7 @@ def expand_recipe(argv):
     return argv
 
 
-@cli(config=TrainingConfig, aliases={"preset": ["model"], "hella_max_per_task": ["hella_examples"]},  # names before 0.3
+@cli(config=TrainingConfig, aliases={"preset": ["model"], "hella_max_per_task": ["hella_examples"]},  # older names
      expand=expand_recipe)
 def train_cli(
     preset: str = "gpt2",  # the architecture: gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt-mini, gpt-micro, gpt-nano
@@ -230,15 +230,15 @@ def sample_cli(
                       top_p=top_p)
 
 # %% ../nbs/06_cli.ipynb #27ec7a13
-@cli(aliases={"max_per_task": ["hella_examples"]})  # the name before 0.3
+@cli(aliases={"max_per_task": ["hella_examples"]})  # the earlier name, still taken
 def eval_cli(
     model: str,  # MODEL: a checkpoint (.pt), log_dir, exported directory or hub name (gpt2)
     data_root: str = None,  # shards to compute the loss on
     split: str = "val",  # which shards
     raw_shards: bool = False,  # read shards without a manifest.json as GPT-2 tokens
-    steps: int = 20,  # batches of B x T tokens
+    steps: int = None,  # only the first N batches of B x T tokens (default: the whole split, each shard once)
     B: int = 8,  # sequences per batch
-    T: int = None,  # sequence length (default: the model's block_size)
+    T: int = None,  # tokens per window, for --data_root and --text (default, and at most: the model's block_size)
     hellaswag_dir: str = None,  # folder with hellaswag_val.jsonl
     text: str = None,  # a text file (e.g. WikiText-2 test.txt) for perplexity
     max_tokens: int = None,  # only the first N tokens of the text
@@ -257,17 +257,21 @@ def eval_cli(
         ddp = DDPConfig(device=device)
         try:
             gpt, tok = load_model(model, ddp.device)
+            T = context_length(gpt, T)  # a T the model has no positions for: one line, before any data is read
             if data_root is not None:
-                loader = DataLoaderLite(B, T or gpt.config.block_size, 0, 1, split, data_root, master_process=False,
+                loader = DataLoaderLite(B, T, ddp.rank, ddp.world_size, split, data_root, master_process=False,
                                         tokenizer=tok, raw_shards=raw_shards)  # the model's tokenizer, or an error
-                loss = evaluate_loss(gpt, loader, steps, ddp)
-                tokens = steps * B * loader.T
-                print(json.dumps({"data_root": data_root, "split": split, "loss": loss, "tokens": tokens}))
+                whole = split_steps(loader)  # every process reads its own batches of the one pass
+                loss = evaluate_loss(gpt, loader, steps or whole, ddp)
+                if ddp.master_process:  # tokens scored, of the split's (a shard's tail shorter than a batch: left out)
+                    print(json.dumps({"data_root": data_root, "split": split, "loss": loss, "T": T,
+                                      "tokens": (steps or whole) * B * T,
+                                      "split_tokens": sum(len(TokenShard(p)) for p in loader.shards)}))
             if hellaswag_dir is not None:
                 h = hellaswag_eval(gpt, ddp, hellaswag_dir, max_per_task, enc=get_tokenizer(tok))
                 print(json.dumps({"hellaswag": hellaswag_dir, **h}))
             if text is not None:
-                ppl = text_perplexity(gpt, tok, Path(text).read_text(encoding="utf-8"), ddp.device, max_tokens)
+                ppl = text_perplexity(gpt, tok, Path(text).read_text(encoding="utf-8"), ddp.device, max_tokens, T=T)
                 print(json.dumps({"text": text, **ppl}))
             if chat:
                 print_chat_eval(chat_eval(gpt, ddp, eval_bundle, max_per_task), ddp, eval_bundle)
@@ -313,17 +317,20 @@ def print_chat_eval(rep, ddp, eval_bundle):
 def export_cli(
     model: str,  # MODEL: a checkpoint (.pt) or log_dir (its newest checkpoint)
     out_dir: str = None,  # the directory to write config.json and model.safetensors into
+    overwrite: bool = False,  # write into an out_dir that already holds files (the export's own are replaced)
 ):
-    "Export a checkpoint in the Hugging Face GPT-2 format."
+    "Export a checkpoint in the Hugging Face GPT-2 format (all its files, or none on an error such as a full disk)."
     with cli_errors("bngpt_export"):
         if out_dir is None:
             raise ValueError("give --out_dir: the directory to write the exported model into")
+        held = sorted(p.name for p in Path(out_dir).iterdir()) if Path(out_dir).is_dir() else []
+        if held and not overwrite:
+            raise ValueError(f"{out_dir} is not empty (it holds {', '.join(held[:3])}{', ...' * (len(held) > 3)}): "
+                             "choose a new --out_dir, or give --overwrite to replace the export's files in it")
         gpt, tok = load_model(model, "cpu")
-        export(gpt, out_dir, vocab_size=get_tokenizer(tok).n_vocab)  # every id of its tokenizer (the chat tokens too)
-        if tok["name"] != "gpt2":
-            with atomic_write(Path(out_dir) / TOKENIZER_FILE, "w") as f:
-                f.write(json.dumps(tok))
-        else:  # an earlier export's tokenizer file would say these ids are another tokenizer's
+        files = {TOKENIZER_FILE: json.dumps(tok)} if tok["name"] != "gpt2" else {}  # written with the model, or not
+        export(gpt, out_dir, vocab_size=get_tokenizer(tok).n_vocab, files=files)  # every id of its tokenizer
+        if not files:  # an earlier export's tokenizer file would say these ids are another tokenizer's
             (Path(out_dir) / TOKENIZER_FILE).unlink(missing_ok=True)
         print(f"exported to {out_dir}")
 
@@ -332,7 +339,7 @@ def export_cli(
 def plot_cli(
     logs: str,  # log file(s), comma-separated to overlay several runs
     out: str = "loss.png",  # the PNG to write
-    sz: str = "124M",  # model size for baselines: 124M, 350M, 774M, 1558M (or none)
+    sz: str = "124M",  # model size for GPT-2's baselines: 124M, 350M, 774M, 1558M, or none (another: an error)
     smooth: int = None,  # moving-average window for the training loss
 ):
     "Plot training logs to a PNG and print the summary."

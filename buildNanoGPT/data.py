@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #fe3e67ee
 from __future__ import annotations
-import os, json, hashlib, functools, tempfile, urllib.request
+import os, json, hashlib, functools, numbers, tempfile, urllib.request
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
@@ -622,6 +622,9 @@ class DataLoaderLite:
         raw_shards=False,
         ddp_cf=None,  # 0.1's way to give the process's place: a DDPConfig instead of process_rank, num_processes
     ):
+        for name, v in (("B", B), ("T", T)):  # a str or float here fails later, far from the cause
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"DataLoaderLite's {name} must be a positive integer, got {v!r}")
         if ddp_cf is not None or not isinstance(process_rank, int):  # a DDPConfig (or anything with rank / world_size)
             cfg = process_rank if ddp_cf is None else ddp_cf
             process_rank = getattr(cfg, "rank", getattr(cfg, "ddp_rank", 0))

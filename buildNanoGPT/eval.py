@@ -19,13 +19,13 @@ from .model import stream_text, unwrap
 # %% auto #0
 __all__ = ['CORE_TASKS', 'TASKS', 'ITEM_FIELDS', 'OPTIONAL_FIELDS', 'GAUNTLET_TASKS', 'GAUNTLET', 'GAUNTLET_AVERAGE',
            'CHAT_TASKS', 'SAFETY_TASKS', 'SUITES', 'EVAL_BUNDLE', 'LLM_FOUNDRY_DATA', 'BUNDLE_SHA256', 'evaluate_loss',
-           'split_tokens', 'split_loss', 'iterate_examples', 'render_example', 'ending_losses', 'pack_example',
-           'packed_span_losses', 'hellaswag_losses', 'hellaswag_eval', 'text_perplexity', 'ICLTask', 'load_task_items',
-           'fewshot_indices', 'render_prompts', 'item_tokens', 'decide', 'span_scores', 'task_prompt_tokens',
-           'evaluate_task_simple', 'pack_item', 'gather_items', 'evaluate_task', 'centered', 'core_score',
-           'bundle_files', 'render_generation_prompt', 'normalize_answer', 'extract_answer', 'answer_correct',
-           'greedy_answer', 'evaluate_generation_task', 'gauntlet_scores', 'bundle_tasks', 'run_benchmarks',
-           'report_table', 'eval_bundle_prep']
+           'split_tokens', 'split_loss', 'split_steps', 'iterate_examples', 'render_example', 'ending_losses',
+           'pack_example', 'packed_span_losses', 'hellaswag_losses', 'hellaswag_eval', 'context_length',
+           'text_perplexity', 'ICLTask', 'load_task_items', 'fewshot_indices', 'render_prompts', 'item_tokens',
+           'decide', 'span_scores', 'task_prompt_tokens', 'evaluate_task_simple', 'pack_item', 'gather_items',
+           'evaluate_task', 'centered', 'core_score', 'bundle_files', 'render_generation_prompt', 'normalize_answer',
+           'extract_answer', 'answer_correct', 'greedy_answer', 'evaluate_generation_task', 'gauntlet_scores',
+           'bundle_tasks', 'run_benchmarks', 'report_table', 'eval_bundle_prep']
 
 # %% ../nbs/04_eval.ipynb #82e135ca
 @torch.no_grad()
@@ -65,6 +65,12 @@ def split_loss(model, tokens, T, batch_size=64):
         total += loss.double().item() * y[i : i + batch_size].numel()  # the batch's mean back to a sum
     model.train(was_training)
     return total / (n * T)
+
+
+def split_steps(loader):
+    "The batches (of all processes together) of one sequential pass of `loader` over its split: every shard once."
+    step = loader.B * loader.T * loader.num_processes  # a shard's tail shorter than one more step is left out
+    return loader.num_processes * sum((len(TokenShard(p)) - 1) // step for p in loader.shards)
 
 # %% ../nbs/04_eval.ipynb #5dd323b1
 def iterate_examples(split="val", data_dir="hellaswag"):
@@ -205,14 +211,26 @@ def hellaswag_eval(model, ddp_cf, data_dir="hellaswag", max_examples=None, enc=N
     return {"acc_norm": n_norm / max(n, 1), "acc": n_sum / max(n, 1), "correct": n_norm, "total": n}
 
 # %% ../nbs/04_eval.ipynb #fc97d852
+def context_length(model, T=None):
+    "`T` checked against `model`'s context, or its `block_size` when `T` is None."
+    block = model.config.block_size
+    if T is None:
+        return block
+    if isinstance(T, bool) or not isinstance(T, int) or not 0 < T <= block:
+        raise ValueError(f"T={T!r}: the model takes 1 to {block} tokens at a time (its block_size); give T from 1 "
+                         f"to {block}")
+    return T
+
+
 @torch.no_grad()
-def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=16):
-    "Perplexity of `model` on `text`: the mean loss over consecutive, non-overlapping windows of `block_size` tokens."
+def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=16, T=None):
+    "Perplexity of `model` on `text`: the mean loss over consecutive, non-overlapping windows of `T` tokens."
+    T = context_length(model, T)
     model.eval()
     ids = get_tokenizer(enc).encode_ordinary(text)[:max_tokens]
     if len(ids) < 2:
         raise ValueError(f"the text is too short to evaluate: {len(ids)} token(s), at least 2 needed")
-    T = min(model.config.block_size, len(ids) - 1)
+    T = min(T, len(ids) - 1)  # a text shorter than one window: one window of all of it
     n = (len(ids) - 1) // T
     x, y = torch.tensor(ids[: n * T]).view(n, T), torch.tensor(ids[1 : n * T + 1]).view(n, T)
     total = 0.0
@@ -220,7 +238,7 @@ def text_perplexity(model, enc, text, device="cpu", max_tokens=None, batch_size=
         _, loss = model(x[i : i + batch_size].to(device), y[i : i + batch_size].to(device), return_logits=False)
         total += loss.item() * len(x[i : i + batch_size])
     loss = total / n
-    return {"loss": loss, "perplexity": math.exp(loss), "tokens": n * T}
+    return {"loss": loss, "perplexity": math.exp(loss), "tokens": n * T, "T": T}
 
 # %% ../nbs/04_eval.ipynb #a73fa518
 @dataclass(frozen=True)

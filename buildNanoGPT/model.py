@@ -583,8 +583,10 @@ def grow_vocab(model, vocab_size):
     return model
 
 # %% ../nbs/01_model.ipynb #46c12783
-def export(model, out_dir, vocab_size=None):
-    "Write `model` as a Hugging Face GPT-2 checkpoint (`config.json` + `model.safetensors`) in `out_dir`."
+def export(model, out_dir, vocab_size=None, files=None):
+    "Write `model` as a Hugging Face GPT-2 checkpoint (`config.json` + `model.safetensors`, + `files`) in `out_dir`."
+    import contextlib
+    from safetensors import SafetensorError
     from safetensors.torch import save_file
 
     raw = unwrap(model)
@@ -630,11 +632,21 @@ def export(model, out_dir, vocab_size=None):
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise FileExistsError(f"out_dir {out_dir} is a file, not a directory: choose another out_dir")
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out_dir / "model.safetensors") as tmp:
-        save_file(sd, str(tmp), metadata={"format": "pt"})
-    with atomic_write(out_dir / "config.json", "w") as f:
-        json.dump(hf_cfg, f, indent=2)
+    try:
+        with contextlib.ExitStack() as files_done:  # every file under a temp name first, renamed once all are written
+            tmp = files_done.enter_context(atomic_path(out_dir / "model.safetensors"))
+            try:
+                save_file(sd, str(tmp), metadata={"format": "pt"})
+            except SafetensorError as e:  # a full disk, reported by safetensors in its own exception
+                raise OSError(f"could not write {out_dir / 'model.safetensors'} ({e}); is the disk full?") from None
+            for name, text in {"config.json": json.dumps(hf_cfg, indent=2), **(files or {})}.items():
+                files_done.enter_context(atomic_write(out_dir / name, "w")).write(text)
+    except BaseException:
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # nothing written: no empty directory left behind either
+        raise
     return out_dir
 
 # %% ../nbs/01_model.ipynb #285d6963

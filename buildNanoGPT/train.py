@@ -23,9 +23,9 @@ from .eval import bundle_tasks, evaluate_loss, hellaswag_eval, run_benchmarks
 __all__ = ['PRECISIONS', 'RESUME_FREE', 'CKPT_GLOB', 'CKPT_FORMAT', 'TOKENIZER_FILE', 'default_device', 'resolve_precision',
            'autocast', 'accumulate_gradients', 'train_step', 'check_number', 'DDPConfig', 'TrainingConfig', 'get_lr',
            'set_random_seed', 'use_compile', 'create_model', 'generate_text', 'due', 'peak_flops', 'flops_per_token',
-           'step_line', 'Run', 'check_resume', 'loader_config', 'setup_run', 'measure', 'save', 'train_GPT', 'RunLog',
-           'checkpoints', 'latest_checkpoint', 'rank_state', 'save_checkpoint', 'nonfinite', 'load_checkpoint',
-           'restore_checkpoint', 'load_model', 'model_from_checkpoint', 'StopSignal']
+           'step_line', 'Run', 'check_resume', 'loader_config', 'setup_run', 'measure', 'save', 'train_GPT',
+           'check_train_args', 'RunLog', 'checkpoints', 'latest_checkpoint', 'rank_state', 'save_checkpoint',
+           'nonfinite', 'load_checkpoint', 'restore_checkpoint', 'load_model', 'model_from_checkpoint', 'StopSignal']
 
 # %% ../nbs/02_train.ipynb #2b7945e2
 def default_device():
@@ -252,6 +252,9 @@ _RANGES = {
     "decay_frac": (float, lambda v: 0 < v <= 1, "in (0, 1]"),
 }
 _OPTIONAL = dict.fromkeys(("min_lr", "hella_max_per_task", "core_every", "core_max_per_task"), " (or None)")
+_PATHS = ("data_root", "log_dir", "eval_bundle", "hellaswag_dir")  # a str or Path
+_TEXTS = ("sample_prompt", "core_tasks", "wandb_project", "optimizer", "lr_schedule", "sampling", "val_sampling")
+_MAYBE_NONE = ("hellaswag_dir", "core_tasks", "wandb_project")
 
 
 @dataclass
@@ -309,6 +312,11 @@ class TrainingConfig:
         for k, (kind, ok, words) in _RANGES.items():
             if not (k in _OPTIONAL and getattr(self, k) is None):
                 check_number(f"TrainingConfig.{k}", getattr(self, k), kind, ok, words + _OPTIONAL.get(k, ""))
+        for k in _PATHS + _TEXTS:
+            v, path = getattr(self, k), k in _PATHS
+            if not (isinstance(v, (str, os.PathLike) if path else str) or (v is None and k in _MAYBE_NONE)):
+                raise ValueError(f"TrainingConfig.{k} must be {'a path (str or Path)' if path else 'a str'}"
+                                 f"{' (or None)' if k in _MAYBE_NONE else ''}, got {v!r}")
         if self.min_lr is None:
             self.min_lr = 0.1 * self.max_lr
         resolve_precision(self.precision, "cpu")  # checks the name
@@ -535,6 +543,13 @@ def check_resume(ckpt, cf, data, allow_changes=()):
 
 def loader_config(cf, train_loader, val_loader, ddp_cf):
     "`cf` with the batch shape, data and windows of loaders built by hand (0.1's `train_GPT` took them)."
+    for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+        if not isinstance(loader, DataLoaderLite):
+            raise TypeError(f"train_GPT's {name} must be a DataLoaderLite, got {_what(loader)}: 0.1's order is "
+                            f"{_ORDER_01}")
+    if train_loader.split == "val" or val_loader.split == "train":  # never what is meant: swapped, most likely
+        raise ValueError(f"train_GPT's train_loader reads the {train_loader.split!r} split and its val_loader the "
+                         f"{val_loader.split!r} split: swapped? 0.1's order is {_ORDER_01}")
     for loader in (train_loader, val_loader):
         if (loader.process_rank, loader.num_processes) != (ddp_cf.rank, ddp_cf.world_size):
             raise ValueError(f"the {loader.split} loader is for process {loader.process_rank} of "
@@ -660,6 +675,7 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
     # config_overrides: GPTConfig settings for a preset, e.g. bias=False
     if isinstance(ddp_cf, torch.nn.Module):  # 0.1's order: train_GPT(model, train_loader, val_loader, train_cf, ddp_cf)
         return train_GPT(stop_at, resume, ddp_cf, verbose=verbose, loaders=(train_cf, model))
+    check_train_args(ddp_cf, train_cf)
     cf = train_cf if loaders is None else loader_config(train_cf, *loaders, ddp_cf)
     set_random_seed(cf.seed)
     run = setup_run(ddp_cf, cf, model, resume, verbose, allow_changes, loaders, **config_overrides)
@@ -704,6 +720,24 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             "step_times": step_times,
             "checkpoint": run.checkpoint, "log_file": str(run.log.path), "stopped": stopping, "step": step,
             "signal": stop.signum, "model": run.raw}
+
+
+_ORDER_01 = "train_GPT(model, train_loader, val_loader, train_cf, ddp_cf)"
+
+
+def _what(value):
+    return f"a {type(value).__name__}" + (f" ({value!r})" if isinstance(value, (str, numbers.Number)) else "")
+
+
+def check_train_args(ddp_cf, train_cf):
+    "A one-line TypeError for `train_GPT`'s two configs given in the wrong place, or as something else (a dict)."
+    for name, value, kind, other in (("ddp_cf", ddp_cf, DDPConfig, TrainingConfig),
+                                     ("train_cf", train_cf, TrainingConfig, DDPConfig)):
+        if not (isinstance(value, kind) or type(value).__name__ == kind.__name__):  # (the class again after a reload)
+            fix = ("the two configs are swapped" if isinstance(value, other) else
+                   "make one with TrainingConfig(**your_dict)" if isinstance(value, dict) and kind is TrainingConfig
+                   else f"the order is train_GPT(ddp_cf, train_cf, model), or 0.1's {_ORDER_01}")
+            raise TypeError(f"train_GPT's {name} must be a {kind.__name__}, got {_what(value)}: {fix}")
 
 # %% ../nbs/02_train.ipynb #baf0d246
 def _optional(module, flag):

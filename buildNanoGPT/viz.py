@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from .core import LOG_STREAMS, parse_log_line
 
 # %% auto #0
-__all__ = ['LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 'CORE_BASELINE', 'read_log', 'plot_log']
+__all__ = ['LOSS_BASELINE', 'HELLA2_BASELINE', 'HELLA3_BASELINE', 'CORE_BASELINE', 'SIZES', 'read_log', 'check_size', 'plot_log']
 
 # %% ../nbs/03_viz.ipynb #0671b935
 def read_log(path):
@@ -51,6 +51,17 @@ def _runs(log_file):
 
 
 CORE_BASELINE = {"124M": 0.1139, "350M": 0.1849, "1558M": 0.2565}  # GPT-2 checkpoints' CORE, as nanochat reports
+SIZES = tuple(dict.fromkeys([*HELLA2_BASELINE, *LOSS_BASELINE, *CORE_BASELINE]))  # the sizes with some baseline
+
+
+def check_size(sz):
+    "`sz` for the baselines: one of `SIZES`, or None (also 'none', as the command line gives it) for none."
+    if sz is None or str(sz).lower() == "none":
+        return None
+    if sz not in SIZES:
+        raise ValueError(f"sz={sz!r}: GPT-2's baselines are known for {', '.join(SIZES)}; give one of them, or None "
+                         "(no baselines)")
+    return sz
 
 
 def _panels(runs):
@@ -72,6 +83,7 @@ def _baselines(ax, panel, sz):
 
 def plot_log(log_file="log/log.txt", sz="124M", smooth=None, save=None, show=True, figsize=(16, 6)):
     "Plot the losses, HellaSwag and CORE of one or several logs; prints and returns `(fig, summary)`."
+    sz = check_size(sz)  # a size without baselines would draw none, silently
     runs = _runs(log_file)
     panels = _panels(runs)
     width = figsize[0] * len(panels) / 2 if len(panels) < 3 else figsize[0] * 1.4
