@@ -141,8 +141,11 @@ def run_one(m, timeout, check_only=False):
             changed = ["-"]
         elif not changed:
             return dict(id=m["id"], status="not exported", seconds=round(time.time() - t0, 1))
-        cmd = ["nbdev_test", "--path", f"nbs/{m['notebook']}.ipynb", "--n_workers", "0"]
-        status, out = run_tests(cmd, tree, env, timeout)
+        for nb in m.get("tests", [m["notebook"]]):  # the notebook of the cell, or those that test what it defines
+            cmd = ["nbdev_test", "--path", f"nbs/{nb}.ipynb", "--n_workers", "0"]
+            status, out = run_tests(cmd, tree, env, timeout)
+            if status != "survived":
+                break
     res = dict(id=m["id"], notebook=m["notebook"], module=changed[0], status=status,
                seconds=round(time.time() - t0, 1))
     if status != "survived":
