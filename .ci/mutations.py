@@ -107,6 +107,8 @@ def run_tests(cmd, tree, env, timeout):
                             start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=timeout)
+        if proc.returncode < 0:  # killed by a signal (the kernel's out-of-memory killer, say): no verdict on the tests
+            return f"not judged (signal {-proc.returncode})", out
         return ("survived" if proc.returncode == 0 else "caught"), out
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -195,9 +197,11 @@ def main():
         bad = [r["id"] for r in results if r["status"] != "applies"]
         sys.exit(f"{len(bad)} mutations do not apply: {bad}" if bad else 0)
     caught = sum(r["status"].startswith("caught") for r in results)
-    survived = [r["id"] for r in results if r["status"] == "survived"]
-    print(json.dumps(dict(summary=True, mutations=len(results), caught=caught, survived=survived,
-                          caught_pct=round(100 * caught / max(1, len(results)), 1), **machine)))
+    survived = [r["id"] for r in results if r["status"] == "survived" and not r["equivalent"]]
+    unjudged = [r["id"] for r in results if r["status"].startswith("not judged")]
+    judged = caught + len(survived)  # an equivalent mutation that survives changes nothing: no verdict either way
+    print(json.dumps(dict(summary=True, mutations=len(results), caught=caught, survived=survived, not_judged=unjudged,
+                          caught_pct=round(100 * caught / max(1, judged), 1), **machine)))
 
 
 def _cpu_model():
