@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = {".git", "_proc", "_docs", ".quarto"}  # plus every .venv*: folders the tests never read
 SNAPSHOT = None  # the tree as it was when the run started
+_SNAPSHOT_LOCK = threading.Lock()
 
 
 def load_mutations(path):
@@ -68,9 +70,11 @@ def mutate(nb, m):
 def copy_tree(dest):
     "The working tree (what git tracks, and untracked files it doesn't ignore) copied to `dest`, once per run."
     global SNAPSHOT
-    if SNAPSHOT is None:  # later edits to the tree don't reach the mutations still to run
-        SNAPSHOT = Path(tempfile.mkdtemp(prefix="mut-snapshot-"))
-        _copy_files(SNAPSHOT)
+    with _SNAPSHOT_LOCK:  # with --jobs > 1, the first job copies; the others wait for the whole copy
+        if SNAPSHOT is None:  # later edits to the tree don't reach the mutations still to run
+            snapshot = Path(tempfile.mkdtemp(prefix="mut-snapshot-"))
+            _copy_files(snapshot)
+            SNAPSHOT = snapshot
     shutil.copytree(SNAPSHOT, dest, dirs_exist_ok=True)
 
 
