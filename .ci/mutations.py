@@ -123,6 +123,14 @@ def run_tests(cmd, tree, env, timeout):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def test_notebooks(tree, m):
+    "The notebooks whose tests judge `m`: its cell's notebook (or its `tests:`), each followed by its test notebook."
+    names = m.get("tests", [m["notebook"]])  # the notebook of the cell, or those that test what it defines
+    # the fault and harness tests of notebook X live in nbs/tests/X.ipynb; baselines run those on their own turn
+    with_tests = [n for nb in names for n in (nb, f"tests/{nb}") if n == nb or (tree / "nbs" / f"{n}.ipynb").exists()]
+    return names if m.get("baseline") else with_tests
+
+
 def run_one(m, timeout, check_only=False):
     "Apply, export and test mutation `m` in a copy of the tree; a dict of what happened."
     t0 = time.time()
@@ -147,7 +155,7 @@ def run_one(m, timeout, check_only=False):
             changed = ["-"]
         elif not changed:
             return dict(id=m["id"], status="not exported", seconds=round(time.time() - t0, 1))
-        for nb in m.get("tests", [m["notebook"]]):  # the notebook of the cell, or those that test what it defines
+        for nb in test_notebooks(tree, m):
             cmd = ["nbdev_test", "--path", f"nbs/{nb}.ipynb", "--n_workers", "0"]
             status, out = run_tests(cmd, tree, env, timeout)
             if status != "survived":
@@ -178,7 +186,7 @@ def main():
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
     print(json.dumps(dict(mutations=len(muts), jobs=args.jobs, tree=commit.stdout.strip(), **machine)), flush=True)
     if args.baseline and not args.check:
-        notebooks = sorted({m["notebook"] for m in muts})
+        notebooks = sorted({nb for m in muts for nb in test_notebooks(ROOT, m)})  # every notebook that judges
         with ThreadPoolExecutor(args.jobs) as pool:
             base = list(pool.map(lambda nb: run_one(dict(id=f"baseline-{nb}", notebook=nb, baseline=True),
                                                     args.timeout), notebooks))

@@ -12,8 +12,9 @@ from .data import (CHAT_TOKENS, find_data, find_docs, get_tokenizer, load_docs, 
                                write_masked_shards, write_shards)
 from .model import SAMPLING, check_finite, check_sampling, prompt_budget, stream_text, unwrap
 from .eval import _GEN, EVAL_BUNDLE, bundle_tasks, gather_items, load_task_items
-from .train import (DDPConfig, TrainingConfig, create_model, latest_checkpoint, load_checkpoint, load_model,
-                                train_GPT, use_compile)
+from .runtime import DDPConfig
+from .checkpoint import latest_checkpoint, load_checkpoint, load_model
+from .train import TrainingConfig, create_model, train_GPT, use_compile
 
 # %% auto #0
 __all__ = ['ROLES', 'IM_START', 'IM_END', 'MIXTURE_SOURCES', 'LETTERS', 'CONVERTERS', 'MIDTRAIN', 'CHAT_LIMITS',

@@ -9,12 +9,13 @@ from pathlib import Path
 from .core import atomic_write, cli, cli_errors, key_values, subcommands
 from .data import (DataLoaderLite, TokenShard, edu_fineweb10B_prep, get_tokenizer, hellaswag_val_prep,
                                load_docs, read_manifest, tinyshakespeare_prep, write_shards)
-from .model import SAMPLING, GPTConfig, check_finite, check_sampling, export
+from .model import SAMPLING, GPTConfig, check_finite, check_sampling, export, generate_text
 from .modern import RECIPES
 from .eval import (EVAL_BUNDLE, SUITES, context_length, eval_bundle_prep, evaluate_loss, hellaswag_eval,
                                report_table, run_benchmarks, split_steps, text_perplexity)
-from .train import (TOKENIZER_FILE, DDPConfig, TrainingConfig, create_model, generate_text, load_model,
-                                train_GPT, use_compile)
+from .runtime import DDPConfig
+from .checkpoint import TOKENIZER_FILE, load_model
+from .train import TrainingConfig, create_model, train_GPT, use_compile
 from .chat import (MIDTRAIN, ChatSession, chat_eval, chat_server, midtrain_config, prepare_mixture,
                                server_extra, train_all)
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
-from fastcore.basics import patch
 from .core import atomic_path, atomic_write
 from .modern import Muon, Optimizers, ReLUSquared, RMSNorm, apply_rotary, rms_norm, rotary_tables
 
@@ -28,7 +27,7 @@ def __getattr__(
 __all__ = ['PRESETS', 'GPT2_ARCH', 'SAMPLING', 'HF_GPT2', 'GPTConfig', 'beyond_gpt2', 'padded_vocab_size', 'unpadded_vocab_size',
            'CausalSelfAttention', 'MLP', 'norm_layer', 'Block', 'GPT', 'KVCache', 'check_sampling', 'check_finite',
            'sample_next', 'unwrap', 'sample_stream', 'prompt_budget', 'stream_text', 'generate_recompute',
-           'config_from_hf', 'load_hf_state_dict', 'grow_vocab', 'export', 'linear_cross_entropy']
+           'generate_text', 'config_from_hf', 'load_hf_state_dict', 'grow_vocab', 'export', 'linear_cross_entropy']
 
 # %% ../nbs/01_model.ipynb #fbf2a2fd
 PRESETS = {
@@ -113,7 +112,7 @@ class CausalSelfAttention(nn.Module):
         self.n_head, self.n_embd = config.n_head, config.n_embd
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)  # q, k, v for all heads at once
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
-        self.c_proj.RESIDUAL_PROJECTION = True  # marks the init scaling, see GPT._init_weights
+        self.c_proj.NANOGPT_SCALE_INIT = 1  # the lecture's mark: this init is scaled, see GPT._init_weights
         self.qk_norm = config.qk_norm
 
     def forward(self, x, kv_cache=None, attn_mask=None, rotary=None):
@@ -142,7 +141,7 @@ class MLP(nn.Module):
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.act = nn.GELU(approximate="tanh") if config.activation == "gelu" else ReLUSquared()  # GPT-2's, or ReLU²
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
-        self.c_proj.RESIDUAL_PROJECTION = True
+        self.c_proj.NANOGPT_SCALE_INIT = 1
 
     def forward(self, x):
         return self.c_proj(self.act(self.c_fc(x)))
@@ -185,7 +184,7 @@ class GPT(nn.Module):
 
     def _init_weights(self, module):
         if isinstance(module, nn.Linear):
-            std = 0.02 * (2 * self.config.n_layer) ** -0.5 if getattr(module, "RESIDUAL_PROJECTION", False) else 0.02
+            std = 0.02 * (2 * self.config.n_layer) ** -0.5 if getattr(module, "NANOGPT_SCALE_INIT", 0) else 0.02
             nn.init.normal_(module.weight, mean=0.0, std=std)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
@@ -200,7 +199,7 @@ class GPT(nn.Module):
             nn.init.normal_(self.transformer.wte.weight, mean=0.0, std=1.0)
         if cfg.zero_init:  # every block starts as the identity
             for module in self.modules():
-                if getattr(module, "RESIDUAL_PROJECTION", False):
+                if getattr(module, "NANOGPT_SCALE_INIT", 0):
                     nn.init.zeros_(module.weight)
             if not cfg.tie_embeddings:
                 nn.init.zeros_(self.lm_head.weight)
@@ -249,31 +248,48 @@ class GPT(nn.Module):
         loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
         return (logits if return_logits else None), loss
 
-# %% ../nbs/01_model.ipynb #8095fbad
-@patch
-def configure_optimizers(self: GPT, weight_decay, learning_rate, device_type, betas=(0.9, 0.95), verbose=True,
-                         optimizer="adamw", muon_lr=0.02, muon_momentum=0.95):
-    "AdamW with weight decay on the >=2-D parameters only, fused on CUDA and CPU; `optimizer='muon'`: Muon as well."
-    params = [p for p in self.parameters() if p.requires_grad]
-    muon = [p for p in self.transformer.h.parameters() if p.dim() == 2] if optimizer == "muon" else []  # the matrices
-    adam = [p for p in params if all(p is not m for m in muon)]  # embeddings, head, gains, biases
-    decay, no_decay = [p for p in adam if p.dim() >= 2], [p for p in adam if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    use_fused = device_type in ("cuda", "cpu")
-    if verbose:
-        for name, ps in (("decayed", decay), ("non-decayed", no_decay)) + ((("Muon", muon),) if muon else ()):
-            print(f"num {name} parameter tensors: {len(ps)}, with {sum(p.numel() for p in ps):,} parameters")
-        print(f"using fused AdamW: {use_fused}")
-    fused = {"fused": True} if use_fused else {}
-    adamw = torch.optim.AdamW([g for g in groups if g["params"]], lr=learning_rate, betas=betas, eps=1e-8, **fused)
-    if optimizer == "adamw":
-        return adamw
-    if optimizer != "muon":
-        raise ValueError(f"optimizer must be 'adamw' or 'muon', not {optimizer!r}")
-    # the training step sets each group's rate to the schedule's times lr_scale: Muon's follows the same curve
-    hidden = Muon([{"params": muon, "lr_scale": muon_lr / learning_rate}], lr=muon_lr, momentum=muon_momentum,
-                  weight_decay=weight_decay)
-    return Optimizers(adamw, hidden)
+    @classmethod
+    def from_pretrained(cls, name_or_path, revision=None):
+        "GPT-2's weights from the hub (`gpt2`, `-medium`, `-large`, `-xl` or a repo id) or a local HF directory."
+        if isinstance(revision, bool):  # 0.1's (model_type, master_process): master_process only chose who printed
+            revision = None
+        d = _hf_dir(name_or_path, revision)
+        if not (d / "config.json").exists():
+            raise FileNotFoundError(f"{d} has no config.json")
+        model = cls(config_from_hf(json.loads((d / "config.json").read_text())))
+        return load_hf_state_dict(model, _read_weights(d))
+
+    def configure_optimizers(self, weight_decay, learning_rate, device_type, betas=(0.9, 0.95), verbose=True,
+                             optimizer="adamw", muon_lr=0.02, muon_momentum=0.95):
+        "AdamW, weight decay on the >=2-D parameters only, fused on CUDA and CPU; `optimizer='muon'`: Muon as well."
+        params = [p for p in self.parameters() if p.requires_grad]
+        muon = [p for p in self.transformer.h.parameters() if p.dim() == 2] if optimizer == "muon" else []  # matrices
+        adam = [p for p in params if all(p is not m for m in muon)]  # embeddings, head, gains, biases
+        decay, no_decay = [p for p in adam if p.dim() >= 2], [p for p in adam if p.dim() < 2]
+        groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        use_fused = device_type in ("cuda", "cpu")
+        if verbose:
+            for name, ps in (("decayed", decay), ("non-decayed", no_decay)) + ((("Muon", muon),) if muon else ()):
+                print(f"num {name} parameter tensors: {len(ps)}, with {sum(p.numel() for p in ps):,} parameters")
+            print(f"using fused AdamW: {use_fused}")
+        fused = {"fused": True} if use_fused else {}
+        groups = [g for g in groups if g["params"]]
+        adamw = torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=1e-8, **fused)
+        if optimizer == "adamw":
+            return adamw
+        if optimizer != "muon":
+            raise ValueError(f"optimizer must be 'adamw' or 'muon', not {optimizer!r}")
+        # the training step sets each group's rate to the schedule's times lr_scale: Muon's follows the same curve
+        hidden = Muon([{"params": muon, "lr_scale": muon_lr / learning_rate}], lr=muon_lr, momentum=muon_momentum,
+                      weight_decay=weight_decay)
+        return Optimizers(adamw, hidden)
+
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None,
+                 vocab_size=None):
+        "Continue `idx` `(B, T)` by `max_new_tokens` tokens; a row that sampled `eos` is padded with it (all: stop)."
+        stop = () if eos is None else (eos,)
+        new = sample_stream(self, idx, max_new_tokens, temperature, top_k, top_p, generator, stop, vocab_size)
+        return torch.cat([idx, *new], dim=1)
 
 # %% ../nbs/01_model.ipynb #300e2c56
 class KVCache:
@@ -387,15 +403,6 @@ def sample_stream(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p
         raw.train(was_training)
 
 
-@patch
-def generate(self: GPT, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None, eos=None,
-             vocab_size=None):
-    "Continue `idx` `(B, T)` by `max_new_tokens` tokens; a row that sampled `eos` is padded with it (all: stop)."
-    stop = () if eos is None else (eos,)
-    new = sample_stream(self, idx, max_new_tokens, temperature, top_k, top_p, generator, stop, vocab_size)
-    return torch.cat([idx, *new], dim=1)
-
-
 def prompt_budget(block_size, max_new_tokens):
     "`(prompt tokens, new tokens)` in one window: at most half of it new, the prompt's newest tokens before them."
     new = min(max_new_tokens, block_size // 2)
@@ -428,6 +435,28 @@ def generate_recompute(model, idx, max_new_tokens, temperature=1.0, top_k=None, 
         logits, _ = model(idx[:, -model.config.block_size :])
         idx = torch.cat([idx, sample_next(logits[:, -1, :], temperature, top_k, top_p, generator)], dim=1)
     return idx
+
+# %% ../nbs/01_model.ipynb #eb03a1dd
+def generate_text(model, enc, ddp_cf, prompt="Hello, I'm a language model,", num_return_sequences=4, max_length=32,
+                  top_k=SAMPLING["top_k"], seed=SAMPLING["seed"], verbose=True, temperature=SAMPLING["temperature"],
+                  top_p=SAMPLING["top_p"]):
+    "Sample `num_return_sequences` continuations of `prompt` up to `max_length` tokens; prints them as the reference."
+    from buildNanoGPT.data import get_tokenizer  # data sits below the model; imported only to sample
+
+    raw, enc = unwrap(model), get_tokenizer(enc)
+    if not prompt:
+        raise ValueError("the prompt is empty: give at least one character to continue")
+    tokens = torch.tensor(enc.encode_ordinary(prompt), dtype=torch.long, device=ddp_cf.device)
+    idx = tokens.unsqueeze(0).repeat(num_return_sequences, 1)
+    gen = torch.Generator(device=ddp_cf.device).manual_seed(seed + ddp_cf.rank)
+    new = max(0, max_length - idx.size(1))
+    out = raw.generate(idx, new, temperature=temperature, top_k=top_k, top_p=top_p, generator=gen,
+                       vocab_size=enc.n_vocab)
+    texts = [enc.decode(row.tolist()) for row in out]
+    if verbose:
+        for i, t in enumerate(texts):
+            print(f"rank {ddp_cf.rank} sample {i}: {t}")
+    return texts
 
 # %% ../nbs/01_model.ipynb #af321e5f
 HF_GPT2 = {
@@ -547,18 +576,6 @@ def _read_weights(d):
             raise ValueError(f"{p} is not a readable PyTorch weights file ({type(e).__name__}): it may be cut short "
                              "or damaged; download it again") from None
     raise FileNotFoundError(f"{d} has no model.safetensors or pytorch_model.bin")
-
-
-@patch(cls_method=True)
-def from_pretrained(cls: GPT, name_or_path, revision=None):
-    "GPT-2 weights from the hub (`gpt2`, `gpt2-medium`, `gpt2-large`, `gpt2-xl` or a repo id) or a local HF directory."
-    if isinstance(revision, bool):  # 0.1's from_pretrained(model_type, master_process): it only decided who printed
-        revision = None
-    d = _hf_dir(name_or_path, revision)
-    if not (d / "config.json").exists():
-        raise FileNotFoundError(f"{d} has no config.json")
-    model = cls(config_from_hf(json.loads((d / "config.json").read_text())))
-    return load_hf_state_dict(model, _read_weights(d))
 
 # %% ../nbs/01_model.ipynb #fc106593
 @torch.no_grad()
