@@ -15,6 +15,8 @@ BLOCKS = [
      "below run in a fresh clone of this repository)", {}),
     ("nbdev_preview", "needs Quarto, which CI does not install (and a server for the preview)", {}),
     ("nbdev_test", "the test command: .ci/run runs it as written", {}),
+    ("python .ci/lessons.py 02_train", "re-runs the lessons (minutes) and stores timings measured on a busy CI "
+     "machine: .ci/run runs its --check", {}),
     ("bngpt_prepare tinyshakespeare --tokenizer char", None, {"--max_steps 2000": "--max_steps 20"}),
     ("bngpt_prepare fineweb-edu", "the README says: the network and GPUs", {}),
     ("bngpt_prepare task-mixture", "the README says: the network (the mixture comes from the hub)", {}),
