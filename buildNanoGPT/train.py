@@ -23,9 +23,9 @@ from .runlog import RunLog, _lock_dir, _peak_flops, flops_per_token, step_line
 _all_ = ["DDPConfig", "generate_text", "set_random_seed", "load_model"]  # 0.1 and scripts took them from here
 
 # %% auto #0
-__all__ = ['accumulate_gradients', 'train_step', 'TrainingConfig', 'get_lr', 'use_compile', 'create_model', 'due', 'Run',
-           'loader_config', 'setup_run', 'measure', 'save', 'train_GPT', 'check_train_args', 'DDPConfig',
-           'generate_text', 'set_random_seed', 'load_model']
+__all__ = ['accumulate_gradients', 'train_step', 'TrainingConfig', 'get_lr', 'use_compile', 'create_model', 'is_due',
+           'TrainingRun', 'setup_run', 'measure_step', 'save_run', 'train_GPT', 'check_train_args', 'loader_config',
+           'DDPConfig', 'generate_text', 'set_random_seed', 'load_model']
 
 # %% ../nbs/02_train.ipynb #0824013a
 def accumulate_gradients(model, batches, device, precision="auto", ddp=False):
@@ -207,13 +207,13 @@ def create_model(ddp_cf, model="gpt2", vocab_size=50304, init_from=None, compile
     return model
 
 # %% ../nbs/02_train.ipynb #cb99e103
-def due(step, every, last_step):
+def is_due(step, every, last_step):
     "Whether a measurement taken every `every` steps (and at the last one) is due at `step`."
     return step % every == 0 or last_step
 
 # %% ../nbs/02_train.ipynb #e65f9b66
 @dataclass
-class Run:
+class TrainingRun:
     "What a training run works with (built by `setup_run`)."
 
     ddp_cf: DDPConfig
@@ -245,27 +245,6 @@ def _model_for(ddp_cf, cf, model, vocab_size, config_overrides):
     if cf.T > raw.config.block_size:
         raise ValueError(f"T={cf.T} is longer than the model's block_size {raw.config.block_size}")
     return model, raw
-
-
-def loader_config(cf, train_loader, val_loader, ddp_cf):
-    "`cf` with the batch shape, data and windows of loaders built by hand (0.1's `train_GPT` took them)."
-    for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
-        if not isinstance(loader, DataLoaderLite):
-            raise TypeError(f"train_GPT's {name} must be a DataLoaderLite, got {_what(loader)}: 0.1's order is "
-                            f"{_ORDER_01}")
-    if train_loader.split == "val" or val_loader.split == "train":  # never what is meant: swapped, most likely
-        raise ValueError(f"train_GPT's train_loader reads the {train_loader.split!r} split and its val_loader the "
-                         f"{val_loader.split!r} split: swapped? 0.1's order is {_ORDER_01}")
-    for loader in (train_loader, val_loader):
-        if (loader.process_rank, loader.num_processes) != (ddp_cf.rank, ddp_cf.world_size):
-            raise ValueError(f"the {loader.split} loader is for process {loader.process_rank} of "
-                             f"{loader.num_processes}, this is {ddp_cf.rank} of {ddp_cf.world_size}: "
-                             "build it with DataLoaderLite(..., ddp_cf=ddp_cf)")
-    if val_loader.data_root != train_loader.data_root:
-        raise ValueError(f"the loaders read different data ({train_loader.data_root}, {val_loader.data_root})")
-    return replace(cf, B=train_loader.B, T=train_loader.T, data_root=str(train_loader.data_root),
-                   sampling=train_loader.sampling, val_sampling=val_loader.sampling,
-                   raw_shards=train_loader.manifest is None)
 
 
 def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_changes=(), loaders=None,
@@ -311,7 +290,7 @@ def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_change
                                                  muon_momentum=cf.muon_momentum)
             log = RunLog(cf.log_dir, master, verbose, fresh=ckpt is None, wandb_project=cf.wandb_project,
                          tensorboard=cf.tensorboard, config=asdict(cf), last_step=ckpt and ckpt["step"], lock=lock)
-            run = Run(ddp_cf, cf, model, raw, optimizer, train_loader, val_loader, data["tokenizer"], log,
+            run = TrainingRun(ddp_cf, cf, model, raw, optimizer, train_loader, val_loader, data["tokenizer"], log,
                       hella=hella, data=data)
             if ckpt is not None:
                 try:
@@ -331,18 +310,18 @@ def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_change
     return run
 
 # %% ../nbs/02_train.ipynb #71dfc77b
-def measure(run, step, last_step):
+def measure_step(run, step, last_step):
     "The validation loss, HellaSwag and samples due at `step`."
     cf, ddp_cf = run.cf, run.ddp_cf
-    if due(step, cf.val_every, last_step):
+    if is_due(step, cf.val_every, last_step):
         v = evaluate_loss(run.model, run.val_loader, cf.val_steps, ddp_cf, cf.precision)
         run.log.log(step, "val", v)
         run.log.print(f"validation loss: {v:.4f}")
-    if run.hella and due(step, cf.hella_every, last_step):
+    if run.hella and is_due(step, cf.hella_every, last_step):
         h = hellaswag_eval(run.raw, ddp_cf, cf.hellaswag_dir, cf.hella_max_per_task, precision=cf.precision)
         run.log.log(step, "hella", h["acc_norm"])
         run.log.print(f"HellaSwag accuracy: {h['correct']}/{h['total']}={h['acc_norm']:.4f}")
-    if cf.core_every is not None and due(step, cf.core_every, last_step):
+    if cf.core_every is not None and is_due(step, cf.core_every, last_step):
         r = run_benchmarks(run.raw, ddp_cf, cf.eval_bundle, cf.core_tasks, cf.core_max_per_task, run.tokenizer,
                            cf.precision)
         run.log.log(step, "core", r["core"]["value"])
@@ -353,7 +332,7 @@ def measure(run, step, last_step):
                       temperature=cf.temperature, top_p=cf.top_p)
 
 
-def save(run, step):
+def save_run(run, step):
     "A checkpoint of `run` at `step`: every process's state, written by process 0."
     ranks = run.ddp_cf.gather(rank_state(run.train_loader))  # a collective: every process takes part
     with run.ddp_cf.together():  # a checkpoint process 0 can't write (a full disk) stops every process, at once
@@ -393,7 +372,7 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
     with StopSignal() as stop, contextlib.closing(run.log):  # the log (and its lock) is closed however the loop ends
         for step in range(run.start, cf.max_steps):
             last_step = step == cf.max_steps - 1
-            measure(run, step, last_step)
+            measure_step(run, step, last_step)
             # one optimizer step: grad_accum micro-batches, clipped, at this step's learning rate
             t0 = time.perf_counter()
             lr = get_lr(step, cf)
@@ -414,7 +393,7 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
                 run.log.check()
             stopping = stop.agreed(ddp_cf) or step == stop_at
             if (step > 0 and step % cf.checkpoint_every == 0) or last_step or stopping:
-                save(run, step)
+                save_run(run, step)
             if stopping:
                 break
     if step is None:  # resumed a run that had already reached max_steps
@@ -427,7 +406,7 @@ def train_GPT(ddp_cf, train_cf, model="gpt2", resume=False, stop_at=None, verbos
             "checkpoint": run.checkpoint, "log_file": str(run.log.path), "stopped": stopping, "step": step,
             "signal": stop.signum, "model": run.raw}
 
-
+# %% ../nbs/02_train.ipynb #5b30598f
 _ORDER_01 = "train_GPT(model, train_loader, val_loader, train_cf, ddp_cf)"
 
 
@@ -444,3 +423,24 @@ def check_train_args(ddp_cf, train_cf):
                    "make one with TrainingConfig(**your_dict)" if isinstance(value, dict) and kind is TrainingConfig
                    else f"the order is train_GPT(ddp_cf, train_cf, model), or 0.1's {_ORDER_01}")
             raise TypeError(f"train_GPT's {name} must be a {kind.__name__}, got {_what(value)}: {fix}")
+
+
+def loader_config(cf, train_loader, val_loader, ddp_cf):
+    "`cf` with the batch shape, data and windows of loaders built by hand (0.1's `train_GPT` took them)."
+    for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+        if not isinstance(loader, DataLoaderLite):
+            raise TypeError(f"train_GPT's {name} must be a DataLoaderLite, got {_what(loader)}: 0.1's order is "
+                            f"{_ORDER_01}")
+    if train_loader.split == "val" or val_loader.split == "train":  # never what is meant: swapped, most likely
+        raise ValueError(f"train_GPT's train_loader reads the {train_loader.split!r} split and its val_loader the "
+                         f"{val_loader.split!r} split: swapped? 0.1's order is {_ORDER_01}")
+    for loader in (train_loader, val_loader):
+        if (loader.process_rank, loader.num_processes) != (ddp_cf.rank, ddp_cf.world_size):
+            raise ValueError(f"the {loader.split} loader is for process {loader.process_rank} of "
+                             f"{loader.num_processes}, this is {ddp_cf.rank} of {ddp_cf.world_size}: "
+                             "build it with DataLoaderLite(..., ddp_cf=ddp_cf)")
+    if val_loader.data_root != train_loader.data_root:
+        raise ValueError(f"the loaders read different data ({train_loader.data_root}, {val_loader.data_root})")
+    return replace(cf, B=train_loader.B, T=train_loader.T, data_root=str(train_loader.data_root),
+                   sampling=train_loader.sampling, val_sampling=val_loader.sampling,
+                   raw_shards=train_loader.manifest is None)
