@@ -89,7 +89,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("notebooks", nargs="*", help="lesson notebooks to run, by name (default: all)")
     p.add_argument("--check", action="store_true", help="only check the stored outputs")
+    p.add_argument("--one", help=argparse.SUPPRESS)  # run this notebook in this process (each gets a fresh one)
     args = p.parse_args()
+    if args.one:
+        run(Path(args.one))
+        return
     paths = lessons(args.notebooks)
     if args.check:
         unknown = sorted({p.stem for p in paths} - set(REQUIRED))
@@ -99,11 +103,14 @@ def main():
         print("\n".join(found) or f"stored outputs: {len(paths)} lesson notebooks ok")
         sys.exit(1 if found else 0)
     os.environ.pop("MPLBACKEND", None)  # figures are captured as PNG by the shell's inline backend
+    failed = []
     for path in paths:
         print(f"running {path.name}", flush=True)
-        run(path)
+        if subprocess.run([sys.executable, __file__, "--one", str(path)]).returncode:
+            failed.append(path.name)
     subprocess.run(["nbdev_clean"], cwd=ROOT, check=True)
-    bad = [f for path in paths for f in problems(path)]
+    bad = [f"{name}: a cell failed (its traceback is above); its outputs were not saved" for name in failed]
+    bad += [f for path in paths for f in problems(path)]
     print("\n".join(bad) or "done")
     sys.exit(1 if bad else 0)
 
