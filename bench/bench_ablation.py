@@ -1,6 +1,7 @@
-"""Leave-one-out ablation of the `shakespeare-char-fast` recipe: what each change of "Beyond the lecture" is worth.
+"""Leave-one-out ablation of a fast recipe: what each change of "Beyond the lecture" is worth.
 
-    python bench/bench_ablation.py [--seeds 1337 2] [--variants recipe no-muon ...] [--parallel 2] [--steps N]
+    python bench/bench_ablation.py [--recipe shakespeare-char-fast|gpt2-tokens-fast] [--seeds 1337 2]
+                                   [--variants recipe no-muon ...] [--parallel 2] [--steps N]
 
 Each variant is the recipe (`buildNanoGPT.modern.RECIPES`) with one setting changed back to the lecture's (or, for
 `plus-qk_norm`, one more option), trained for the recipe's 400 steps on Tiny Shakespeare's characters with the
@@ -10,7 +11,12 @@ its clock covers the training steps only. From step `--eval_from` on, every `--e
 on the whole validation split (`split_loss`: non-overlapping 64-character windows, every token once), outside the
 clock. Time to target = training seconds at the first of those scores at or below `--target` (nanoGPT's final loss
 on the same evaluation, 1.898 in the issue's measurement). JSON lines: one per run, one summary per variant (medians
-over the seeds), then the machine. `--steps N` shortens every run (a pipeline check: its numbers mean nothing)."""
+over the seeds), then the machine. `--steps N` shortens every run (a pipeline check: its numbers mean nothing).
+
+`--recipe gpt2-tokens-fast` ablates the GPT-2-token recipe instead (`GPT2_VARIANTS`), on the GPT-2 tokens of the
+FineWeb-shaped `nltk_docs.jsonl` (`bngpt_prepare corpus --shard_size 200000`, as `bench_race.py --race gpt2`). Scoring
+its whole validation split (190,120 tokens, windows of T=128) costs as much as a fifth of a run, so each run is scored
+once, at its end, on the split and on WikiText-2's test text (`text_perplexity`, same windows)."""
 
 import argparse, datetime, json, os, platform, statistics, subprocess, sys, tempfile, time
 from dataclasses import asdict
@@ -30,7 +36,19 @@ VARIANTS = {  # name: (GPTConfig changes, TrainingConfig changes), applied to th
                 dict(optimizer="adamw", max_lr=1e-3, min_lr=1e-4, warmup_steps=100, lr_schedule="cosine",
                      weight_decay=0.1)),  # nanoGPT's recipe (no bias, beta2 0.99), cut to 400 steps
 }
-RECIPE = "shakespeare-char-fast"
+GPT2_VARIANTS = {  # the same, for the GPT-2-token recipe: each change taken back to gpt2-tokens-lecture's
+    "recipe": ({}, {}),
+    "no-muon": ({}, dict(optimizer="adamw")),  # AdamW for the matrices too, at the head's rate
+    "no-embed_lr": ({}, dict(embed_lr=None)),  # the embedding at the head's rate
+    "no-rope": (dict(rope=False), {}),
+    "no-rmsnorm": (dict(norm="layernorm"), {}),
+    "no-relu2": (dict(activation="gelu"), {}),
+    "no-untied": (dict(tie_embeddings=True), dict(embed_lr=None)),  # one matrix, at one rate
+    "no-zero_init": (dict(zero_init=False), {}),
+    "no-wsd": ({}, dict(lr_schedule="cosine", min_lr=None)),  # the lecture's cosine, to a tenth of the peak
+    "lecture": ("gpt2-tokens-lecture", {}),  # the lecture's recipe, cut to the fast recipe's steps
+}
+ABLATIONS = {"shakespeare-char-fast": (VARIANTS, 1.898), "gpt2-tokens-fast": (GPT2_VARIANTS, None)}
 
 
 def cpu_model():
@@ -40,25 +58,40 @@ def cpu_model():
     return platform.processor()
 
 
-def worker(variant, seed, data, eval_from, eval_every, steps=None):
+def variant_settings(recipe_name, variant, data, seed, steps=None):
+    "`(preset, GPTConfig options, TrainingConfig)` of `variant` of recipe `recipe_name`."
+    from buildNanoGPT.modern import RECIPES
+    from buildNanoGPT.train import TrainingConfig
+
+    recipe, (arch, train) = RECIPES[recipe_name], ABLATIONS[recipe_name][0][variant]
+    if isinstance(arch, str):  # another recipe, cut to this one's number of steps
+        model, train = RECIPES[arch]["model"], {**RECIPES[arch]["train"], "max_steps": recipe["train"]["max_steps"]}
+    else:
+        model, train = {**recipe["model"], **arch}, {**recipe["train"], **train}
+    cf = TrainingConfig(**{**train, "data_root": data, "seed": seed, **({"max_steps": steps} if steps else {})})
+    return recipe["preset"], model, cf
+
+
+def worker(recipe_name, variant, seed, data, eval_from, eval_every, steps=None):
     "Train one variant in this process (one thread) and print its JSON line."
     import torch
-    from buildNanoGPT.data import DataLoaderLite
-    from buildNanoGPT.eval import split_loss, split_tokens
-    from buildNanoGPT.model import GPT, GPTConfig
-    from buildNanoGPT.modern import RECIPES
-    from buildNanoGPT.train import TrainingConfig, get_lr, set_random_seed, train_step
+    from buildNanoGPT.data import DataLoaderLite, find_data, read_manifest
+    from buildNanoGPT.eval import split_loss, split_tokens, text_perplexity
+    from buildNanoGPT.model import GPT, GPTConfig, padded_vocab_size
+    from buildNanoGPT.train import get_lr, set_random_seed, train_step
 
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)  # as train_GPT does on a CPU
-    recipe, (arch, train) = RECIPES[RECIPE], VARIANTS[variant]
-    cf = TrainingConfig(**{**recipe["train"], **train, "data_root": data, "seed": seed})
-    cf = cf if steps is None else TrainingConfig(**{**asdict(cf), "max_steps": steps})
+    preset, options, cf = variant_settings(recipe_name, variant, data, seed, steps)
+    gpt2 = recipe_name != "shakespeare-char-fast"
+    eval_from = cf.max_steps if gpt2 else eval_from  # the GPT-2 tokens' split is scored once, at the end
     set_random_seed(seed)
-    config = GPTConfig.from_preset(recipe["preset"], vocab_size=65, block_size=cf.T, **{**recipe["model"], **arch})
+    vocab = padded_vocab_size(read_manifest(data)["vocab_size"])
+    config = GPTConfig.from_preset(preset, vocab_size=vocab, block_size=cf.T, **options)
     model = GPT(config)
     opt = model.configure_optimizers(cf.weight_decay, cf.max_lr, "cpu", betas=(cf.beta1, cf.beta2), verbose=False,
-                                     optimizer=cf.optimizer, muon_lr=cf.muon_lr, muon_momentum=cf.muon_momentum)
+                                     optimizer=cf.optimizer, muon_lr=cf.muon_lr, muon_momentum=cf.muon_momentum,
+                                     embed_lr=cf.embed_lr)
     loader = DataLoaderLite(cf.B, cf.T, 0, 1, "train", data, master_process=False, sampling=cf.sampling, seed=seed)
     tokens = split_tokens(data, "val")
     train_s, step_ms, curve = 0.0, [], []
@@ -70,16 +103,22 @@ def worker(variant, seed, data, eval_from, eval_every, steps=None):
         step_ms.append(1000 * dt)
         done = step + 1
         if done == cf.max_steps or (done >= eval_from and done % eval_every == 0):
-            curve.append((done, round(train_s, 2), round(split_loss(model, tokens, cf.T), 4)))
+            curve.append((done, round(train_s, 2), round(split_loss(model, tokens, cf.T, batch_size=16), 4)))
+    extra = {}
+    if gpt2:
+        wiki = find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
+        extra["wiki_loss"] = round(text_perplexity(model, "gpt2", wiki, T=cf.T)["loss"], 4)
+    train = {k: v for k, v in asdict(cf).items() if k not in ("data_root", "log_dir")}
     print(json.dumps(dict(variant=variant, seed=seed, steps=cf.max_steps, train_s=round(train_s, 2),
-                          median_step_ms=round(statistics.median(step_ms), 2), split_loss=curve[-1][2], curve=curve,
-                          config={k: v for k, v in config.to_dict().items() if k in recipe["model"] or k == "qk_norm"},
-                          train={k: v for k, v in asdict(cf).items() if k in {**recipe["train"], **train}
-                                 and k not in ("data_root", "log_dir")})))
+                          median_step_ms=round(statistics.median(step_ms), 2), split_loss=curve[-1][2], **extra,
+                          curve=curve, config={k: v for k, v in config.to_dict().items() if k in options},
+                          train={k: v for k, v in train.items() if v != getattr(type(cf)(), k, None)})))
 
 
 def reached(curve, target):
-    "(step, training seconds) of the first score at or below `target`, or None."
+    "(step, training seconds) of the first score at or below `target`, or None (also without a target)."
+    if target is None:
+        return None
     return next(((s, t) for s, t, loss in curve if loss <= target), None)
 
 
@@ -91,15 +130,16 @@ def run_all(args, data):
     while jobs or running:
         while jobs and len(running) < args.parallel:
             v, s = jobs.pop(0)
-            cmd = [sys.executable, __file__, "--worker", v, str(s), "--data", data, "--eval_from", str(args.eval_from),
-                   "--eval_every", str(args.eval_every)] + (["--steps", str(args.steps)] if args.steps else [])
+            cmd = [sys.executable, __file__, "--recipe", args.recipe, "--worker", v, str(s), "--data", data,
+                   "--eval_from", str(args.eval_from), "--eval_every", str(args.eval_every)]
+            cmd += ["--steps", str(args.steps)] if args.steps else []
             running.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
         time.sleep(0.2)
         for p in [p for p in running if p.poll() is not None]:
             running.remove(p)
             out, err = p.communicate()
             if p.returncode:
-                sys.exit(f"a worker failed ({' '.join(p.args[-7:-5])}):\n{err[-2000:]}")
+                sys.exit(f"a worker failed ({' '.join(p.args[p.args.index('--worker') + 1:][:2])}):\n{err[-2000:]}")
             line = json.loads(out.strip().splitlines()[-1])
             line["reached"] = reached(line["curve"], args.target)
             results.append(line)
@@ -113,38 +153,56 @@ def summarise(results, args):
         runs = [r for r in results if r["variant"] == v]
         times = [r["reached"][1] for r in runs if r["reached"]]
         median = lambda key, digits: round(statistics.median(r[key] for r in runs), digits)  # noqa: E731
-        print(json.dumps(dict(summary=v, seeds=len(runs), split_loss=median("split_loss", 4),
+        wiki = {"wiki_loss": median("wiki_loss", 4)} if "wiki_loss" in runs[0] else {}
+        print(json.dumps(dict(summary=v, seeds=len(runs), split_loss=median("split_loss", 4), **wiki,
                               median_step_ms=median("median_step_ms", 2), train_s=median("train_s", 2),
                               reached=f"{len(times)}/{len(runs)}",  # a median time only if every seed got there
                               time_to_target_s=round(statistics.median(times), 2) if len(times) == len(runs) else None)
                          ), flush=True)
 
 
+def prepare(recipe_name, tmp):
+    "The recipe's data, written into `tmp`: Tiny Shakespeare's characters, or nltk_docs.jsonl's GPT-2 tokens."
+    from buildNanoGPT.data import find_data, find_docs, tinyshakespeare_prep
+
+    if recipe_name == "shakespeare-char-fast":
+        tinyshakespeare_prep(tmp / "ts_char", "char", input_path=find_data("tinyshakespeare.txt"))
+        return str(tmp / "ts_char")
+    prog = Path(sys.executable).parent / "bngpt_prepare"  # this interpreter's environment's command
+    cmd = [str(prog) if prog.exists() else "bngpt_prepare", "corpus", str(find_docs()), "--shard_size", "200000"]
+    subprocess.run(cmd + ["--out_dir", str(tmp / "gpt2")], check=True, capture_output=True)
+    return str(tmp / "gpt2")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    p.add_argument("--recipe", choices=list(ABLATIONS), default="shakespeare-char-fast")
+    p.add_argument("--variants", nargs="+", help="default: every variant of the recipe (VARIANTS, GPT2_VARIANTS)")
     p.add_argument("--seeds", nargs="+", type=int, default=[1337, 2])
     p.add_argument("--parallel", type=int, default=2)
-    p.add_argument("--target", type=float, default=1.898)
+    p.add_argument("--target", type=float, help="default: 1.898 for the characters, none for GPT-2 tokens")
     p.add_argument("--eval_from", type=int, default=200)
     p.add_argument("--eval_every", type=int, default=25)
     p.add_argument("--steps", type=int, help="shorten every run to this many steps (a pipeline check)")
     p.add_argument("--worker", nargs=2, metavar=("VARIANT", "SEED"), help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     args = p.parse_args()
+    variants, target = ABLATIONS[args.recipe]
+    args.variants = args.variants or list(variants)
+    args.target = target if args.target is None else args.target
+    if unknown := [v for v in args.variants if v not in variants]:
+        p.error(f"{args.recipe} has no variant {', '.join(unknown)}: choose from {', '.join(variants)}")
     if args.worker:
-        return worker(args.worker[0], int(args.worker[1]), args.data, args.eval_from, args.eval_every, args.steps)
-    from buildNanoGPT.data import find_data, tinyshakespeare_prep
+        return worker(args.recipe, args.worker[0], int(args.worker[1]), args.data, args.eval_from, args.eval_every,
+                      args.steps)
     import torch
 
     with tempfile.TemporaryDirectory() as tmp:
-        data = str(Path(tmp) / "ts_char")
-        tinyshakespeare_prep(data, "char", input_path=find_data("tinyshakespeare.txt"))
-        results = run_all(args, data)
+        results = run_all(args, prepare(args.recipe, Path(tmp)))
     summarise(results, args)
     print(json.dumps(dict(machine=cpu_model(), cores=os.cpu_count(), torch=torch.__version__,
                           date=datetime.date.today().isoformat(), parallel=args.parallel, target=args.target,
-                          steps=args.steps)))
+                          steps=args.steps, recipe=args.recipe)))
 
 
 if __name__ == "__main__":

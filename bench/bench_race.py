@@ -1,7 +1,14 @@
 """A race on one CPU machine: `bngpt_train` vs nanoGPT on the "baby GPT" character-level Tiny Shakespeare run.
 
-    python bench/bench_race.py [--race fast|same|both] [--repeats 3] [--out FILE] [--keep] [--nanogpt DIR]
+    python bench/bench_race.py [--race fast|same|both|gpt2] [--repeats 3] [--out FILE] [--keep] [--nanogpt DIR]
                                [--smoke N]
+
+`--race gpt2` races two recipes of this package on GPT-2 tokens instead (no nanoGPT): `--recipe gpt2-tokens-lecture`
+against `--recipe gpt2-tokens-fast`, both on the FineWeb-shaped `nltk_docs.jsonl` (`bngpt_prepare corpus
+--shard_size 200000`: the first 190,120 tokens are the validation split), repeat r with seed SEEDS[r]. Both final
+models are scored on the whole validation split and on WikiText-2's test text (`text_perplexity`), each in windows of
+the training length T=128; `ratio` = the fast recipe's wall / the lecture recipe's, `reached` = its split loss <= the
+lecture recipe's, `wiki_ok` = its WikiText-2 loss <= the lecture recipe's.
 
 One race = two processes started at the same moment, each with OMP_NUM_THREADS=MKL_NUM_THREADS=1 (one thread each:
 on a 2-core machine each arm gets a core), both waited for. An arm's wall time runs from its Popen to its exit:
@@ -48,6 +55,10 @@ ARMS = {
              "--min_lr", "1e-4", "--warmup_steps", "100", "--max_steps", "2000", "--weight_decay", "0.1",
              "--val_every", "250", "--val_steps", "20"],
 }
+GPT2_ARMS = {arm: ["bngpt_train", "--recipe", f"gpt2-tokens-{arm}", "--device", "cpu", "--data_root", "DATA",
+                    "--log_dir", "LOG", "--seed", "SEED"] for arm in ("lecture", "fast")}
+GPT2_T = 128  # the GPT-2-token recipes' sequence length: the scoring windows
+SEEDS = [1337, 2, 3, 4, 5]
 NANOGPT_ITER = re.compile(r"^iter (\d+): loss \S+, time ([\d.]+)ms", re.M)
 NANOGPT_EVAL = re.compile(r"^step (\d+): train loss", re.M)
 OURS_STEP = re.compile(r"^step\s+(\d+) \| loss .*\| dt ([\d.]+)ms", re.M)
@@ -224,6 +235,46 @@ def one_race(kind, rep, a, data, text, work, emit):
     return {**row, "nanoGPT": n, "buildNanoGPT": o}
 
 
+def gpt2_scores(data, log_dirs):
+    "{arm: (whole val split loss, WikiText-2 test loss)} of each arm's final model, in windows of GPT2_T tokens."
+    from buildNanoGPT.data import find_data
+    from buildNanoGPT.eval import split_loss, split_tokens, text_perplexity
+    from buildNanoGPT.train import load_model
+
+    tokens, wiki = split_tokens(data, "val"), find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
+    scores = {}
+    for arm, log_dir in log_dirs.items():
+        model = load_model(log_dir, "cpu")[0]
+        scores[arm] = split_loss(model, tokens, GPT2_T), text_perplexity(model, "gpt2", wiki, T=GPT2_T)["loss"]
+    return scores
+
+
+def gpt2_race(rep, a, data, work, emit):
+    "Race `--recipe gpt2-tokens-fast` against `gpt2-tokens-lecture` once, with seed SEEDS[rep]."
+    folder = work / f"gpt2-{rep}"
+    folder.mkdir()
+    cmds, logs = {}, {}
+    for arm, cmd in GPT2_ARMS.items():
+        logs[arm] = folder / f"log-{arm}"
+        cmd = fill(cmd, DATA=data, LOG=logs[arm], SEED=SEEDS[rep])
+        cmds[arm] = (set_flag(cmd, "--max_steps", a.smoke) if a.smoke else cmd, folder)
+    walls = race(cmds, folder)
+    scores = gpt2_scores(data, logs)
+    res = {}
+    for arm, (cmd, _) in cmds.items():
+        steps, step_ms = ours_log(folder / f"{arm}.stdout")
+        loss, wiki = scores[arm]
+        res[arm] = dict(wall_s=round(walls[arm], 2), steps=steps, median_step_ms=step_ms and round(step_ms, 3),
+                        split_loss=round(loss, 5), wiki_loss=round(wiki, 5))
+        emit({"race": "gpt2", "repeat": rep, "seed": SEEDS[rep], "arm": arm, **res[arm], "cmd": shlex.join(cmd)})
+    lec, fast = res["lecture"], res["fast"]
+    row = {"race": "gpt2", "repeat": rep, "seed": SEEDS[rep], "ratio": round(fast["wall_s"] / lec["wall_s"], 3),
+           "reached": fast["split_loss"] <= lec["split_loss"], "wiki_ok": fast["wiki_loss"] <= lec["wiki_loss"],
+           "step_ratio": round(lec["median_step_ms"] / fast["median_step_ms"], 3)}
+    emit(row)
+    return {**row, **res}
+
+
 def machine():
     try:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
@@ -244,19 +295,31 @@ def summary(kind, races):
             "step_ratio": med(lambda r: r["step_ratio"]), **machine()}
 
 
+def gpt2_summary(races):
+    "One line of medians over the repeats of the GPT-2-token race."
+    med = lambda f: median_or_none([f(r) for r in races])  # noqa: E731
+    arms = {f"{arm}_{k}": med(lambda r: r[arm][k]) for arm in GPT2_ARMS for k in ("wall_s", "split_loss", "wiki_loss")}
+    return {"summary": "gpt2", "repeats": len(races), **arms, "ratio": med(lambda r: r["ratio"]),
+            "max_ratio": max(r["ratio"] for r in races), "reached": sum(r["reached"] for r in races),
+            "wiki_ok": sum(r["wiki_ok"] for r in races), "step_ratio": med(lambda r: r["step_ratio"]), **machine()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--race", choices=["fast", "same", "both"], default="fast",
-                    help="nanoGPT against ARMS['fast'], ARMS['same'], or one race of each per repeat")
+    ap.add_argument("--race", choices=["fast", "same", "both", "gpt2"], default="fast",
+                    help="nanoGPT against ARMS['fast'], ARMS['same'], or one race of each per repeat; gpt2: the two "
+                         "GPT-2-token recipes against each other")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", help="also append the JSON lines to this file")
     ap.add_argument("--keep", action="store_true", help="keep the temp folders (logs, checkpoints)")
     ap.add_argument("--nanogpt", type=Path, default=NANOGPT, help="nanoGPT's files (train.py, model.py, ...)")
     ap.add_argument("--smoke", type=int, help="N steps per arm: checks the pipeline; the numbers mean nothing")
     a = ap.parse_args()
-    if not (a.nanogpt / "train.py").is_file():
+    if a.race == "gpt2" and not 1 <= a.repeats <= len(SEEDS):
+        ap.error(f"--race gpt2 takes 1 to {len(SEEDS)} repeats (one seed each)")
+    if a.race != "gpt2" and not (a.nanogpt / "train.py").is_file():
         ap.error(f"no nanoGPT in {a.nanogpt} (its train.py, model.py, config/ and data/): point --nanogpt at it")
-    from buildNanoGPT.data import find_data
+    from buildNanoGPT.data import find_data, find_docs
 
     torch.set_num_threads(1)  # the scoring: the machine may be busy
     kinds = ["fast", "same"] if a.race == "both" else [a.race]
@@ -270,6 +333,11 @@ def main():
 
     work = Path(tempfile.mkdtemp(prefix="bench_race_"))
     try:
+        if a.race == "gpt2":
+            data = work / "data"
+            run_quiet(["bngpt_prepare", "corpus", str(find_docs()), "--shard_size", "200000", "--out_dir", str(data)])
+            emit(gpt2_summary([gpt2_race(rep, a, data, work, emit) for rep in range(a.repeats)]))
+            return
         text, data = find_data("tinyshakespeare.txt"), work / "data"
         run_quiet(["bngpt_prepare", "tinyshakespeare", "--tokenizer", "char", "--out_dir", str(data),
                    "--input_path", str(text)])

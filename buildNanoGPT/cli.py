@@ -156,7 +156,7 @@ def train_cli(
     resume: bool = False,  # continue from the newest checkpoint in --log_dir
     allow_changes: str = None,  # settings a resumed run may change beyond RESUME_FREE, comma-separated: max_lr,data
     device: str = None,  # cpu, cuda, mps (default: the best available; each rank's own GPU under torchrun)
-    recipe: str = None,  # a named set of flags put before the others: shakespeare-char-fast (see RECIPES)
+    recipe: str = None,  # named flags put before the others: shakespeare-char-fast, gpt2-tokens-fast, ... (RECIPES)
     bias: bool = GPTConfig.bias,  # biases in linear layers and LayerNorms (--no-bias: nanoGPT's choice)
     rope: bool = GPTConfig.rope,  # rotary position embeddings instead of learned positions
     norm: str = GPTConfig.norm,  # layernorm (GPT-2) or rmsnorm

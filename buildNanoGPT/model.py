@@ -260,16 +260,21 @@ class GPT(nn.Module):
         return load_hf_state_dict(model, _read_weights(d))
 
     def configure_optimizers(self, weight_decay, learning_rate, device_type, betas=(0.9, 0.95), verbose=True,
-                             optimizer="adamw", muon_lr=0.02, muon_momentum=0.95):
+                             optimizer="adamw", muon_lr=0.02, muon_momentum=0.95, embed_lr=None):
         "AdamW, weight decay on the >=2-D parameters only, fused on CUDA and CPU; `optimizer='muon'`: Muon as well."
         params = [p for p in self.parameters() if p.requires_grad]
         muon = [p for p in self.transformer.h.parameters() if p.dim() == 2] if optimizer == "muon" else []  # matrices
         adam = [p for p in params if all(p is not m for m in muon)]  # embeddings, head, gains, biases
         decay, no_decay = [p for p in adam if p.dim() >= 2], [p for p in adam if p.dim() < 2]
+        own = [self.transformer.wte.weight] if embed_lr is not None else []  # the token embedding's own rate
+        decay = [p for p in decay if all(p is not q for q in own)]
         groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        if own:  # the training step sets a group's rate to the schedule's times its lr_scale
+            groups.append({"params": own, "weight_decay": weight_decay, "lr_scale": embed_lr / learning_rate})
         use_fused = device_type in ("cuda", "cpu")
         if verbose:
-            for name, ps in (("decayed", decay), ("non-decayed", no_decay)) + ((("Muon", muon),) if muon else ()):
+            extra = [(name, ps) for name, ps in (("embedding", own), ("Muon", muon)) if ps]
+            for name, ps in [("decayed", decay), ("non-decayed", no_decay)] + extra:
                 print(f"num {name} parameter tensors: {len(ps)}, with {sum(p.numel() for p in ps):,} parameters")
             print(f"using fused AdamW: {use_fused}")
         fused = {"fused": True} if use_fused else {}

@@ -71,12 +71,12 @@ _RANGES = {
                      "sample_length", "checkpoint_every", "keep_last", "log_every"), _POSITIVE_INT),
     "warmup_steps": (int, lambda v: v >= 0, "an integer >= 0"),
     "seed": (int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)"),  # what NumPy's generator takes
-    **dict.fromkeys(("max_lr", "grad_clip", "muon_lr"), _POSITIVE),
+    **dict.fromkeys(("max_lr", "grad_clip", "muon_lr", "embed_lr"), _POSITIVE),
     **dict.fromkeys(("min_lr", "weight_decay"), _NOT_NEGATIVE),
     **dict.fromkeys(("beta1", "beta2", "muon_momentum"), (float, lambda v: 0 <= v < 1, "in [0, 1)")),
     "decay_frac": (float, lambda v: 0 < v <= 1, "in (0, 1]"),
 }
-_OPTIONAL = dict.fromkeys(("min_lr", "hella_max_per_task", "core_every", "core_max_per_task"), " (or None)")
+_OPTIONAL = dict.fromkeys(("min_lr", "embed_lr", "hella_max_per_task", "core_every", "core_max_per_task"), " (or None)")
 _PATHS = ("data_root", "log_dir", "eval_bundle", "hellaswag_dir")  # a str or Path
 _TEXTS = ("sample_prompt", "core_tasks", "wandb_project", "optimizer", "lr_schedule", "sampling", "val_sampling")
 _MAYBE_NONE = ("hellaswag_dir", "core_tasks", "wandb_project")
@@ -101,6 +101,7 @@ class TrainingConfig:
     optimizer: str = "adamw"  # "adamw", or "muon": Muon for the blocks' matrices, AdamW (max_lr) for the rest
     muon_lr: float = 0.02  # Muon's peak learning rate (it follows the schedule's shape)
     muon_momentum: float = 0.95  # Muon's (Nesterov) momentum
+    embed_lr: float | None = None  # AdamW's peak rate for the token embedding (None: max_lr, as the rest)
     lr_schedule: str = "cosine"  # "cosine" (the lecture's) or "wsd": warm up, hold, then decay linearly to min_lr
     decay_frac: float = 0.2  # lr_schedule="wsd": the last fraction of max_steps spent decaying
     data_root: str = "edu_fineweb10B"  # directory of train/val shards (bngpt_prepare writes them)
@@ -287,7 +288,7 @@ def setup_run(ddp_cf, cf, model="gpt2", resume=False, verbose=True, allow_change
             optimizer = raw.configure_optimizers(cf.weight_decay, cf.max_lr, ddp_cf.device_type,
                                                  betas=(cf.beta1, cf.beta2), verbose=master and verbose,
                                                  optimizer=cf.optimizer, muon_lr=cf.muon_lr,
-                                                 muon_momentum=cf.muon_momentum)
+                                                 muon_momentum=cf.muon_momentum, embed_lr=cf.embed_lr)
             log = RunLog(cf.log_dir, master, verbose, fresh=ckpt is None, wandb_project=cf.wandb_project,
                          tensorboard=cf.tensorboard, config=asdict(cf), last_step=ckpt and ckpt["step"], lock=lock)
             run = TrainingRun(ddp_cf, cf, model, raw, optimizer, train_loader, val_loader, data["tokenizer"], log,
