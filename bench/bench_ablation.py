@@ -15,8 +15,9 @@ over the seeds), then the machine. `--steps N` shortens every run (a pipeline ch
 
 `--recipe gpt2-tokens-fast` ablates the GPT-2-token recipe instead (`GPT2_VARIANTS`), on the GPT-2 tokens of the
 FineWeb-shaped `nltk_docs.jsonl` (`bngpt_prepare corpus --shard_size 200000`, as `bench_race.py --race gpt2`). Scoring
-its whole validation split (190,120 tokens, windows of T=128) costs as much as a fifth of a run, so each run is scored
-once, at its end, on the split and on WikiText-2's test text (`text_perplexity`, same windows)."""
+its whole validation split (190,120 tokens) costs as much as a third of a run, so each run is scored once, at its end,
+on the split's first 40,960 tokens and on the first 50,000 of WikiText-2's test text (`text_perplexity`), in windows
+of T=128, as `bench_sweep.py` scores; `bench_race.py --race gpt2` scores the recipes on all of both."""
 
 import argparse, datetime, json, os, platform, statistics, subprocess, sys, tempfile, time
 from dataclasses import asdict
@@ -36,13 +37,14 @@ VARIANTS = {  # name: (GPTConfig changes, TrainingConfig changes), applied to th
                 dict(optimizer="adamw", max_lr=1e-3, min_lr=1e-4, warmup_steps=100, lr_schedule="cosine",
                      weight_decay=0.1)),  # nanoGPT's recipe (no bias, beta2 0.99), cut to 400 steps
 }
-GPT2_VARIANTS = {  # the same, for the GPT-2-token recipe: each change taken back to gpt2-tokens-lecture's
+GPT2_BASE = dict(activation="relu2")  # the GPT-2-token recipe as first tuned, ablated: its no-relu2 is the recipe now
+GPT2_VARIANTS = {  # the same, for the GPT-2-token recipe (with GPT2_BASE): each change taken back to the lecture's
     "recipe": ({}, {}),
     "no-muon": ({}, dict(optimizer="adamw")),  # AdamW for the matrices too, at the head's rate
     "no-embed_lr": ({}, dict(embed_lr=None)),  # the embedding at the head's rate
     "no-rope": (dict(rope=False), {}),
     "no-rmsnorm": (dict(norm="layernorm"), {}),
-    "no-relu2": (dict(activation="gelu"), {}),
+    "no-relu2": (dict(activation="gelu"), {}),  # gpt2-tokens-fast as it is
     "no-untied": (dict(tie_embeddings=True), dict(embed_lr=None)),  # one matrix, at one rate
     "no-zero_init": (dict(zero_init=False), {}),
     "no-wsd": ({}, dict(lr_schedule="cosine", min_lr=None)),  # the lecture's cosine, to a tenth of the peak
@@ -67,7 +69,8 @@ def variant_settings(recipe_name, variant, data, seed, steps=None):
     if isinstance(arch, str):  # another recipe, cut to this one's number of steps
         model, train = RECIPES[arch]["model"], {**RECIPES[arch]["train"], "max_steps": recipe["train"]["max_steps"]}
     else:
-        model, train = {**recipe["model"], **arch}, {**recipe["train"], **train}
+        base = GPT2_BASE if recipe_name == "gpt2-tokens-fast" else {}
+        model, train = {**recipe["model"], **base, **arch}, {**recipe["train"], **train}
     cf = TrainingConfig(**{**train, "data_root": data, "seed": seed, **({"max_steps": steps} if steps else {})})
     return recipe["preset"], model, cf
 
@@ -93,7 +96,7 @@ def worker(recipe_name, variant, seed, data, eval_from, eval_every, steps=None):
                                      optimizer=cf.optimizer, muon_lr=cf.muon_lr, muon_momentum=cf.muon_momentum,
                                      embed_lr=cf.embed_lr)
     loader = DataLoaderLite(cf.B, cf.T, 0, 1, "train", data, master_process=False, sampling=cf.sampling, seed=seed)
-    tokens = split_tokens(data, "val")
+    tokens = split_tokens(data, "val")[: 40961 if gpt2 else None]
     train_s, step_ms, curve = 0.0, [], []
     for step in range(cf.max_steps):
         t0 = time.perf_counter()
@@ -107,7 +110,7 @@ def worker(recipe_name, variant, seed, data, eval_from, eval_every, steps=None):
     extra = {}
     if gpt2:
         wiki = find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
-        extra["wiki_loss"] = round(text_perplexity(model, "gpt2", wiki, T=cf.T)["loss"], 4)
+        extra["wiki_loss"] = round(text_perplexity(model, "gpt2", wiki, T=cf.T, max_tokens=50000)["loss"], 4)
     train = {k: v for k, v in asdict(cf).items() if k not in ("data_root", "log_dir")}
     print(json.dumps(dict(variant=variant, seed=seed, steps=cf.max_steps, train_s=round(train_s, 2),
                           median_step_ms=round(statistics.median(step_ms), 2), split_loss=curve[-1][2], **extra,
@@ -156,8 +159,9 @@ def summarise(results, args):
         wiki = {"wiki_loss": median("wiki_loss", 4)} if "wiki_loss" in runs[0] else {}
         print(json.dumps(dict(summary=v, seeds=len(runs), split_loss=median("split_loss", 4), **wiki,
                               median_step_ms=median("median_step_ms", 2), train_s=median("train_s", 2),
-                              reached=f"{len(times)}/{len(runs)}",  # a median time only if every seed got there
-                              time_to_target_s=round(statistics.median(times), 2) if len(times) == len(runs) else None)
+                              reached=None if args.target is None else f"{len(times)}/{len(runs)}",  # every seed:
+                              time_to_target_s=round(statistics.median(times), 2) if times and len(times) == len(runs)
+                              else None)
                          ), flush=True)
 
 

@@ -59,14 +59,15 @@ def run_recipes(a, ddp):
     "Each GPT-2-token recipe at the 124M shape for `a.tokens` tokens: one JSON line each."
     from buildNanoGPT.data import find_docs
     from buildNanoGPT.eval import split_loss, split_tokens
-    import subprocess
+    import subprocess, sys
 
     with tempfile.TemporaryDirectory() as tmp:
         data = a.data_root
         if data is None:
             data = Path(tmp) / "data"
-            subprocess.run(["bngpt_prepare", "corpus", str(find_docs()), "--shard_size", "200000", "--out_dir",
-                            str(data)], check=True, capture_output=True)
+            prog = Path(sys.executable).parent / "bngpt_prepare"  # this interpreter's environment's command
+            subprocess.run([str(prog) if prog.exists() else "bngpt_prepare", "corpus", str(find_docs()),
+                            "--shard_size", "200000", "--out_dir", str(data)], check=True, capture_output=True)
         for name in RATES_124M:
             cf, options = recipe_config(name, data, Path(tmp) / name, a.B[0], a.T, a.tokens, a.no_compile)
             t0 = time.perf_counter()

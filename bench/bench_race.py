@@ -245,7 +245,8 @@ def gpt2_scores(data, log_dirs):
     scores = {}
     for arm, log_dir in log_dirs.items():
         model = load_model(log_dir, "cpu")[0]
-        scores[arm] = split_loss(model, tokens, GPT2_T), text_perplexity(model, "gpt2", wiki, T=GPT2_T)["loss"]
+        wiki_loss = text_perplexity(model, "gpt2", wiki, T=GPT2_T)["loss"]
+        scores[arm] = split_loss(model, tokens, GPT2_T, batch_size=16), wiki_loss
     return scores
 
 
