@@ -19,7 +19,7 @@ its whole validation split (190,120 tokens) costs as much as a third of a run, s
 on the split's first 40,960 tokens and on the first 50,000 of WikiText-2's test text (`text_perplexity`), in windows
 of T=128, as `bench_sweep.py` scores; `bench_race.py --race gpt2` scores the recipes on all of both."""
 
-import argparse, datetime, json, os, platform, statistics, subprocess, sys, tempfile, time
+import argparse, datetime, json, os, platform, statistics, sys, tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -77,44 +77,23 @@ def variant_settings(recipe_name, variant, data, seed, steps=None):
 
 def worker(recipe_name, variant, seed, data, eval_from, eval_every, steps=None):
     "Train one variant in this process (one thread) and print its JSON line."
-    import torch
-    from buildNanoGPT.data import DataLoaderLite, find_data, read_manifest
-    from buildNanoGPT.eval import split_loss, split_tokens, text_perplexity
-    from buildNanoGPT.model import GPT, GPTConfig, padded_vocab_size
-    from buildNanoGPT.train import get_lr, set_random_seed, train_step
+    from buildNanoGPT.data import read_manifest
+    from buildNanoGPT.eval import split_tokens
+    from buildNanoGPT.model import padded_vocab_size
+    from _recipe_runs import setup, train_scored, wiki_loss
 
-    torch.set_num_threads(1)
-    torch.set_flush_denormal(True)  # as train_GPT does on a CPU
     preset, options, cf = variant_settings(recipe_name, variant, data, seed, steps)
     gpt2 = recipe_name != "shakespeare-char-fast"
     eval_from = cf.max_steps if gpt2 else eval_from  # the GPT-2 tokens' split is scored once, at the end
-    set_random_seed(seed)
-    vocab = padded_vocab_size(read_manifest(data)["vocab_size"])
-    config = GPTConfig.from_preset(preset, vocab_size=vocab, block_size=cf.T, **options)
-    model = GPT(config)
-    opt = model.configure_optimizers(cf.weight_decay, cf.max_lr, "cpu", betas=(cf.beta1, cf.beta2), verbose=False,
-                                     optimizer=cf.optimizer, muon_lr=cf.muon_lr, muon_momentum=cf.muon_momentum,
-                                     embed_lr=cf.embed_lr)
-    loader = DataLoaderLite(cf.B, cf.T, 0, 1, "train", data, master_process=False, sampling=cf.sampling, seed=seed)
+    model, opt, loader = setup(preset, options, cf, padded_vocab_size(read_manifest(data)["vocab_size"]))
     tokens = split_tokens(data, "val")[: 40961 if gpt2 else None]
-    train_s, step_ms, curve = 0.0, [], []
-    for step in range(cf.max_steps):
-        t0 = time.perf_counter()
-        train_step(model, opt, [loader.next_batch()], get_lr(step, cf), cf.grad_clip, precision="fp32")
-        dt = time.perf_counter() - t0
-        train_s += dt
-        step_ms.append(1000 * dt)
-        done = step + 1
-        if done == cf.max_steps or (done >= eval_from and done % eval_every == 0):
-            curve.append((done, round(train_s, 2), round(split_loss(model, tokens, cf.T, batch_size=16), 4)))
-    extra = {}
-    if gpt2:
-        wiki = find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
-        extra["wiki_loss"] = round(text_perplexity(model, "gpt2", wiki, T=cf.T, max_tokens=50000)["loss"], 4)
+    train_s, step_ms, curve = train_scored(model, opt, loader, cf, tokens,
+                                           lambda done: done >= eval_from and done % eval_every == 0)
+    extra = {"wiki_loss": wiki_loss(model, cf.T)} if gpt2 else {}
     train = {k: v for k, v in asdict(cf).items() if k not in ("data_root", "log_dir")}
-    print(json.dumps(dict(variant=variant, seed=seed, steps=cf.max_steps, train_s=round(train_s, 2),
-                          median_step_ms=round(statistics.median(step_ms), 2), split_loss=curve[-1][2], **extra,
-                          curve=curve, config={k: v for k, v in config.to_dict().items() if k in options},
+    print(json.dumps(dict(variant=variant, seed=seed, steps=cf.max_steps, train_s=train_s, median_step_ms=step_ms,
+                          split_loss=curve[-1][2], **extra, curve=curve,
+                          config={k: v for k, v in model.config.to_dict().items() if k in options},
                           train={k: v for k, v in train.items() if v != getattr(type(cf)(), k, None)})))
 
 
@@ -126,27 +105,19 @@ def reached(curve, target):
 
 
 def run_all(args, data):
-    "Every (variant, seed) as a worker process, `args.parallel` at a time; their JSON lines, in order."
-    jobs = [(v, s) for v in args.variants for s in args.seeds]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    running, results = [], []
-    while jobs or running:
-        while jobs and len(running) < args.parallel:
-            v, s = jobs.pop(0)
-            cmd = [sys.executable, __file__, "--recipe", args.recipe, "--worker", v, str(s), "--data", data,
-                   "--eval_from", str(args.eval_from), "--eval_every", str(args.eval_every)]
-            cmd += ["--steps", str(args.steps)] if args.steps else []
-            running.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
-        time.sleep(0.2)
-        for p in [p for p in running if p.poll() is not None]:
-            running.remove(p)
-            out, err = p.communicate()
-            if p.returncode:
-                sys.exit(f"a worker failed ({' '.join(p.args[p.args.index('--worker') + 1:][:2])}):\n{err[-2000:]}")
-            line = json.loads(out.strip().splitlines()[-1])
-            line["reached"] = reached(line["curve"], args.target)
-            results.append(line)
-            print(json.dumps(line), flush=True)
+    "Every (variant, seed) as a worker process, `args.parallel` at a time; their JSON lines, in order of finishing."
+    from _recipe_runs import run_workers
+
+    cmds = [[sys.executable, __file__, "--recipe", args.recipe, "--worker", v, str(s), "--data", data, "--eval_from",
+             str(args.eval_from), "--eval_every", str(args.eval_every)] + (["--steps", str(args.steps)] if args.steps
+                                                                            else [])
+            for v in args.variants for s in args.seeds]
+    results = []
+    for out in run_workers(cmds, args.parallel):
+        line = json.loads(out)
+        line["reached"] = reached(line["curve"], args.target)
+        results.append(line)
+        print(json.dumps(line), flush=True)
     return results
 
 
@@ -167,15 +138,13 @@ def summarise(results, args):
 
 def prepare(recipe_name, tmp):
     "The recipe's data, written into `tmp`: Tiny Shakespeare's characters, or nltk_docs.jsonl's GPT-2 tokens."
-    from buildNanoGPT.data import find_data, find_docs, tinyshakespeare_prep
+    from buildNanoGPT.data import find_data, tinyshakespeare_prep
+    from _recipe_runs import prepare_gpt2
 
-    if recipe_name == "shakespeare-char-fast":
-        tinyshakespeare_prep(tmp / "ts_char", "char", input_path=find_data("tinyshakespeare.txt"))
-        return str(tmp / "ts_char")
-    prog = Path(sys.executable).parent / "bngpt_prepare"  # this interpreter's environment's command
-    cmd = [str(prog) if prog.exists() else "bngpt_prepare", "corpus", str(find_docs()), "--shard_size", "200000"]
-    subprocess.run(cmd + ["--out_dir", str(tmp / "gpt2")], check=True, capture_output=True)
-    return str(tmp / "gpt2")
+    if recipe_name != "shakespeare-char-fast":
+        return prepare_gpt2(tmp / "gpt2")
+    tinyshakespeare_prep(tmp / "ts_char", "char", input_path=find_data("tinyshakespeare.txt"))
+    return str(tmp / "ts_char")
 
 
 def main():

@@ -57,17 +57,11 @@ def recipe_config(name, data_root, log_dir, B, T, tokens, no_compile):
 
 def run_recipes(a, ddp):
     "Each GPT-2-token recipe at the 124M shape for `a.tokens` tokens: one JSON line each."
-    from buildNanoGPT.data import find_docs
     from buildNanoGPT.eval import split_loss, split_tokens
-    import subprocess, sys
+    from _recipe_runs import prepare_gpt2
 
     with tempfile.TemporaryDirectory() as tmp:
-        data = a.data_root
-        if data is None:
-            data = Path(tmp) / "data"
-            prog = Path(sys.executable).parent / "bngpt_prepare"  # this interpreter's environment's command
-            subprocess.run([str(prog) if prog.exists() else "bngpt_prepare", "corpus", str(find_docs()),
-                            "--shard_size", "200000", "--out_dir", str(data)], check=True, capture_output=True)
+        data = a.data_root or prepare_gpt2(Path(tmp) / "data")
         for name in RATES_124M:
             cf, options = recipe_config(name, data, Path(tmp) / name, a.B[0], a.T, a.tokens, a.no_compile)
             t0 = time.perf_counter()
