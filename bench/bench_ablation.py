@@ -90,11 +90,12 @@ def worker(recipe_name, variant, seed, data, eval_from, eval_every, steps=None):
     train_s, step_ms, curve = train_scored(model, opt, loader, cf, tokens,
                                            lambda done: done >= eval_from and done % eval_every == 0)
     extra = {"wiki_loss": wiki_loss(model, cf.T)} if gpt2 else {}
-    train = {k: v for k, v in asdict(cf).items() if k not in ("data_root", "log_dir")}
+    default = asdict(type(cf)())
+    train = {k: v for k, v in asdict(cf).items() if k not in ("data_root", "log_dir") and v != default[k]}
     print(json.dumps(dict(variant=variant, seed=seed, steps=cf.max_steps, train_s=train_s, median_step_ms=step_ms,
                           split_loss=curve[-1][2], **extra, curve=curve,
                           config={k: v for k, v in model.config.to_dict().items() if k in options},
-                          train={k: v for k, v in train.items() if v != getattr(type(cf)(), k, None)})))
+                          train=train)))
 
 
 def reached(curve, target):

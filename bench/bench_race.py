@@ -320,7 +320,8 @@ def main():
         ap.error(f"--race gpt2 takes 1 to {len(SEEDS)} repeats (one seed each)")
     if a.race != "gpt2" and not (a.nanogpt / "train.py").is_file():
         ap.error(f"no nanoGPT in {a.nanogpt} (its train.py, model.py, config/ and data/): point --nanogpt at it")
-    from buildNanoGPT.data import find_data, find_docs
+    from buildNanoGPT.data import find_data
+    from _recipe_runs import prepare_gpt2
 
     torch.set_num_threads(1)  # the scoring: the machine may be busy
     kinds = ["fast", "same"] if a.race == "both" else [a.race]
@@ -335,8 +336,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="bench_race_"))
     try:
         if a.race == "gpt2":
-            data = work / "data"
-            run_quiet(["bngpt_prepare", "corpus", str(find_docs()), "--shard_size", "200000", "--out_dir", str(data)])
+            data = prepare_gpt2(work / "data")
             emit(gpt2_summary([gpt2_race(rep, a, data, work, emit) for rep in range(a.repeats)]))
             return
         text, data = find_data("tinyshakespeare.txt"), work / "data"

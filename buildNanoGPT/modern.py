@@ -149,6 +149,9 @@ def wsd_lr(step, warmup_steps, max_steps, decay_frac, max_lr, min_lr):
     return min_lr + left * (max_lr - min_lr)
 
 # %% ../nbs/07_modern.ipynb #c24b4fc5
+# GPT-2 tokens: the same 4x4x128 model with GPT-2's 50,304-row head; both recipes read and are scored alike
+_GPT2_TOKENS = dict(data_root="nltk_docs", hellaswag_dir=None, total_batch_size=1024, B=8, T=128, sampling="random",
+                    val_steps=20)
 RECIPES = {
     "shakespeare-char-fast": dict(  # nanoGPT's baby GPT (4x4x128, 64 characters) in 400 steps instead of 2,000
         preset="gpt-micro",
@@ -158,20 +161,17 @@ RECIPES = {
                    min_lr=0.0, weight_decay=0.0, beta2=0.99, lr_schedule="wsd", warmup_steps=20, decay_frac=0.75,
                    sampling="random", val_every=400, val_steps=20, sample_every=400),
     ),
-    # GPT-2 tokens: the same 4x4x128 model with GPT-2's 50,304-row head, 1,024 tokens a step of a FineWeb-shaped corpus
     "gpt2-tokens-lecture": dict(  # the lecture's: AdamW, GELU, learned positions, tied head, cosine; its rate swept
         preset="gpt-micro",
         model=dict(),
-        train=dict(data_root="nltk_docs", hellaswag_dir=None, log_dir="log/gpt2_tokens_lecture", total_batch_size=1024,
-                   B=8, T=128, max_steps=400, max_lr=1.5e-3, warmup_steps=20, weight_decay=0.1, sampling="random",
-                   val_every=400, val_steps=20, sample_every=400),
+        train=dict(**_GPT2_TOKENS, log_dir="log/gpt2_tokens_lecture", max_steps=400, max_lr=1.5e-3, warmup_steps=20,
+                   weight_decay=0.1, val_every=400, sample_every=400),
     ),
     "gpt2-tokens-fast": dict(  # the same model and data in 170 steps: the head slow, the embedding fast (embed_lr)
         preset="gpt-micro",  # GPT-2's GELU: ReLU² did not carry to this vocabulary (the ablation below)
         model=dict(bias=False, rope=True, norm="rmsnorm", tie_embeddings=False, zero_init=True),
-        train=dict(data_root="nltk_docs", hellaswag_dir=None, log_dir="log/gpt2_tokens_fast", total_batch_size=1024,
-                   B=8, T=128, max_steps=170, optimizer="muon", muon_lr=0.03, max_lr=3e-3, embed_lr=1.0, min_lr=0.0,
-                   weight_decay=0.0, beta1=0.8, beta2=0.99, lr_schedule="wsd", warmup_steps=10, decay_frac=0.3,
-                   sampling="random", val_every=170, val_steps=20, sample_every=170),
+        train=dict(**_GPT2_TOKENS, log_dir="log/gpt2_tokens_fast", max_steps=170, optimizer="muon", muon_lr=0.03,
+                   max_lr=3e-3, embed_lr=1.0, min_lr=0.0, weight_decay=0.0, beta1=0.8, beta2=0.99, lr_schedule="wsd",
+                   warmup_steps=10, decay_frac=0.3, val_every=170, sample_every=170),
     ),
 }
