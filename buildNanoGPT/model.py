@@ -721,6 +721,8 @@ class _LinearCrossEntropy(torch.autograd.Function):
 def linear_cross_entropy(x, weight, targets, chunk_size=256, ignore_index=-100):
     "`F.cross_entropy(x @ weight.T, targets)`, `chunk_size` rows at a time: the `(N, vocab)` logits never exist."
     x, targets = x.reshape(-1, x.size(-1)), targets.reshape(-1)
+    if not torch.is_grad_enabled():  # evaluation: the loss only (a Parameter still says requires_grad under no_grad)
+        x, weight = x.detach(), weight.detach()
     device = x.device.type
     if torch.is_autocast_enabled(device):  # autocast: the matmuls in its dtype, softmax in fp32
         dtype = torch.get_autocast_dtype(device)
