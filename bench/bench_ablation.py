@@ -37,17 +37,16 @@ VARIANTS = {  # name: (GPTConfig changes, TrainingConfig changes), applied to th
                 dict(optimizer="adamw", max_lr=1e-3, min_lr=1e-4, warmup_steps=100, lr_schedule="cosine",
                      weight_decay=0.1)),  # nanoGPT's recipe (no bias, beta2 0.99), cut to 400 steps
 }
-GPT2_BASE = dict(activation="relu2")  # the GPT-2-token recipe as first tuned, ablated: its no-relu2 is the recipe now
-GPT2_VARIANTS = {  # the same, for the GPT-2-token recipe (with GPT2_BASE): each change taken back to the lecture's
+GPT2_VARIANTS = {  # the same, for the GPT-2-token recipe: each change taken back to the lecture's, or one added
     "recipe": ({}, {}),
     "no-muon": ({}, dict(optimizer="adamw")),  # AdamW for the matrices too, at the head's rate
-    "no-embed_lr": ({}, dict(embed_lr=None)),  # the embedding at the head's rate
     "no-rope": (dict(rope=False), {}),
     "no-rmsnorm": (dict(norm="layernorm"), {}),
-    "no-relu2": (dict(activation="gelu"), {}),  # gpt2-tokens-fast as it is
-    "no-untied": (dict(tie_embeddings=True), dict(embed_lr=None)),  # one matrix, at one rate
     "no-zero_init": (dict(zero_init=False), {}),
     "no-wsd": ({}, dict(lr_schedule="cosine", min_lr=None)),  # the lecture's cosine, to a tenth of the peak
+    "plus-relu2": (dict(activation="relu2"), {}),  # the character recipe's activation
+    # the recipe as first tuned: an untied head, the embedding at 1.0 (333x the head), no weight decay
+    "plus-untied": (dict(tie_embeddings=False), dict(embed_lr=1.0, weight_decay=0.0)),
     "lecture": ("gpt2-tokens-lecture", {}),  # the lecture's recipe, cut to the fast recipe's steps
 }
 ABLATIONS = {"shakespeare-char-fast": (VARIANTS, 1.898), "gpt2-tokens-fast": (GPT2_VARIANTS, None)}
@@ -69,8 +68,7 @@ def variant_settings(recipe_name, variant, data, seed, steps=None):
     if isinstance(arch, str):  # another recipe, cut to this one's number of steps
         model, train = RECIPES[arch]["model"], {**RECIPES[arch]["train"], "max_steps": recipe["train"]["max_steps"]}
     else:
-        base = GPT2_BASE if recipe_name == "gpt2-tokens-fast" else {}
-        model, train = {**recipe["model"], **base, **arch}, {**recipe["train"], **train}
+        model, train = {**recipe["model"], **arch}, {**recipe["train"], **train}
     cf = TrainingConfig(**{**train, "data_root": data, "seed": seed, **({"max_steps": steps} if steps else {})})
     return recipe["preset"], model, cf
 

@@ -16,8 +16,9 @@ and `["gpt2-tokens-fast"]`: architecture, optimizer, schedule shape) for the sam
 shards (`--data_root`; default: `nltk_docs.jsonl` prepared into a temp folder), one micro-step per step. The recipes'
 rates were tuned on a 128-wide model and do not carry to 768 (see 07_modern): this mode uses the lecture's own 124M
 rates for the lecture's options (AdamW 6e-4, cosine to 6e-5, weight decay 0.1) and nanochat's published `base_train`
-defaults for the fast ones (Muon 0.02 for the matrices, AdamW 0.2 for the embedding and 0.004 for the head, no weight
-decay). One JSON line per recipe: tokens/s, MFU and the loss on the whole validation split (T=1024) at equal tokens."""
+defaults for the fast ones (Muon 0.02 for the matrices, AdamW 0.2 for the embedding and 0.004 for an untied head, no
+weight decay). One JSON line per recipe: tokens/s, MFU and the loss on the whole validation split (T=1024) at equal
+tokens."""
 
 import argparse, json, statistics, tempfile, time
 from pathlib import Path
@@ -37,6 +38,10 @@ RATES_124M = {  # see the docstring: the lecture's 124M rates, nanochat's for th
     "gpt2-tokens-lecture": dict(max_lr=6e-4, min_lr=6e-5, weight_decay=0.1),
     "gpt2-tokens-fast": dict(max_lr=0.004, embed_lr=0.2, muon_lr=0.02, min_lr=0.0, weight_decay=0.0),
 }
+MODEL_124M = {  # nanochat's untied head for the fast options: the embedding's rate (0.2) is not the head's (0.004)
+    "gpt2-tokens-lecture": {},
+    "gpt2-tokens-fast": dict(tie_embeddings=False),
+}
 
 
 def recipe_config(name, data_root, log_dir, B, T, tokens, no_compile):
@@ -52,7 +57,7 @@ def recipe_config(name, data_root, log_dir, B, T, tokens, no_compile):
                         warmup_steps=warmup, data_root=str(data_root), hellaswag_dir=None, log_dir=str(log_dir),
                         val_every=10**9, val_steps=1, sample_every=10**9, checkpoint_every=10**9,
                         compile=False if no_compile else None)
-    return cf, recipe["model"]
+    return cf, {**recipe["model"], **MODEL_124M[name]}
 
 
 def run_recipes(a, ddp):
@@ -75,7 +80,8 @@ def run_recipes(a, ddp):
                               "tokens": cf.max_steps * cf.total_batch_size, "steps": cf.max_steps, "B": cf.B,
                               "T": cf.T, "tok_s": round(tok_s),
                               "mfu": round(flops_per_token(cfg, cf.T) * tok_s / peak, 3) if peak else None,
-                              "val_loss": round(loss, 4), "wall_s": round(wall, 1), **RATES_124M[name],
+                              "val_loss": round(loss, 4), "wall_s": round(wall, 1), "tied": cfg.tie_embeddings,
+                              **RATES_124M[name],
                               "device": torch.cuda.get_device_name() if ddp.device_type == "cuda" else ddp.device,
                               "torch": torch.__version__, "date": time.strftime("%Y-%m-%d")}), flush=True)
 

@@ -1,7 +1,7 @@
 """A sweep of a GPT-2-token recipe's settings: how its rates and schedule were chosen.
 
     python bench/bench_sweep.py --recipe gpt2-tokens-lecture --grid max_lr=6e-4,1e-3,1.5e-3,2e-3,3e-3
-    python bench/bench_sweep.py --recipe gpt2-tokens-fast --set max_steps=160 --grid embed_lr=0.3,1.0
+    python bench/bench_sweep.py --recipe gpt2-tokens-fast --seeds 1337 2 --set max_steps=180 --grid weight_decay=0,0.1
 
 Each point is the recipe (`buildNanoGPT.modern.RECIPES`) with `--set` and one value of each `--grid` setting (their
 product), trained on the GPT-2 tokens of `nltk_docs.jsonl` (prepared as `bench_race.py --race gpt2` does) with the
