@@ -13,11 +13,12 @@ clock. Time to target = training seconds at the first of those scores at or belo
 on the same evaluation, 1.898 in the issue's measurement). JSON lines: one per run, one summary per variant (medians
 over the seeds), then the machine. `--steps N` shortens every run (a pipeline check: its numbers mean nothing).
 
-`--recipe gpt2-tokens-fast` ablates the GPT-2-token recipe instead (`GPT2_VARIANTS`), on the GPT-2 tokens of the
-FineWeb-shaped `nltk_docs.jsonl` (`bngpt_prepare corpus --shard_size 200000`, as `bench_race.py --race gpt2`). Scoring
-its whole validation split (190,120 tokens) costs as much as a third of a run, so each run is scored once, at its end,
-on the split's first 40,960 tokens and on the first 50,000 of WikiText-2's test text (`text_perplexity`), in windows
-of T=128, as `bench_sweep.py` scores; `bench_race.py --race gpt2` scores the recipes on all of both."""
+`--recipe gpt2-tokens-fast` ablates the GPT-2-token recipe instead (`GPT2_VARIANTS`; `plus-`: one more change), on the
+GPT-2 tokens of the FineWeb-shaped `nltk_docs.jsonl` (`bngpt_prepare corpus --shard_size 200000`, as `bench_race.py
+--race gpt2`). Scoring its whole validation split (190,120 tokens) costs as much as a third of a run, so each run is
+scored once, at its end, on the split's first 40,960 tokens and on the first 50,000 of WikiText-2's test text
+(`text_perplexity`), in windows of T=128, as `bench_sweep.py` scores; `bench_race.py --race gpt2` scores the recipes on
+all of both."""
 
 import argparse, datetime, json, os, platform, statistics, sys, tempfile
 from dataclasses import asdict

@@ -11,14 +11,14 @@ size.
 
     python bench/bench_gpu.py --recipes [--data_root DIR] [--tokens 20000000] [--B 32]
 
-`--recipes` trains GPT-2 124M (T=1024) once with each GPT-2-token recipe's options (`RECIPES["gpt2-tokens-lecture"]`
-and `["gpt2-tokens-fast"]`: architecture, optimizer, schedule shape) for the same number of tokens on real GPT-2-token
-shards (`--data_root`; default: `nltk_docs.jsonl` prepared into a temp folder), one micro-step per step. The recipes'
-rates were tuned on a 128-wide model and do not carry to 768 (see 07_modern): this mode uses the lecture's own 124M
-rates for the lecture's options (AdamW 6e-4, cosine to 6e-5, weight decay 0.1) and nanochat's published `base_train`
-defaults for the fast ones (Muon 0.02 for the matrices, AdamW 0.2 for the embedding and 0.004 for an untied head, no
-weight decay). One JSON line per recipe: tokens/s, MFU and the loss on the whole validation split (T=1024) at equal
-tokens."""
+`--recipes` trains GPT-2 124M (T=1024) once with each GPT-2-token recipe's options (`RECIPES["gpt2-tokens-lecture"]` and
+`["gpt2-tokens-fast"]`: architecture, optimizer, schedule shape; the fast one with nanochat's untied head) for the same
+number of tokens on real GPT-2-token shards (`--data_root`; default: `nltk_docs.jsonl` prepared into a temp folder), one
+micro-step per step. The recipes' rates were tuned on a 128-wide model and do not carry to 768 (see 07_modern): this
+mode uses the lecture's own 124M rates for the lecture's options (AdamW 6e-4, cosine to 6e-5, weight decay 0.1) and
+nanochat's published `base_train` defaults for the fast ones (Muon 0.02 for the matrices, AdamW 0.2 for the embedding
+and 0.004 for an untied head, no weight decay). One JSON line per recipe: tokens/s, MFU and the loss on the whole
+validation split (T=1024) at equal tokens."""
 
 import argparse, json, statistics, tempfile, time
 from pathlib import Path

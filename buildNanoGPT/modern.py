@@ -168,10 +168,10 @@ RECIPES = {
                    weight_decay=0.1, val_every=400, sample_every=400),
     ),
     "gpt2-tokens-fast": dict(  # the same model and data in 160 steps: Muon for the blocks, a tied head at 0.003
-        preset="gpt-micro",  # GPT-2's GELU and tied head, the lecture's weight decay: what carried (the ablation below)
-        model=dict(bias=False, rope=True, norm="rmsnorm", zero_init=True),
+        preset="gpt-micro",  # GPT-2's GELU and tied head, the lecture's weight decay: the ablations below
+        model=dict(bias=False, rope=True, norm="rmsnorm", tie_embeddings=True, zero_init=True),
         train=dict(**_GPT2_TOKENS, log_dir="log/gpt2_tokens_fast", max_steps=160, optimizer="muon", muon_lr=0.03,
-                   max_lr=3e-3, min_lr=0.0, beta1=0.8, beta2=0.99, lr_schedule="wsd", warmup_steps=10,
-                   decay_frac=0.3, val_every=160, sample_every=160),
+                   max_lr=3e-3, min_lr=0.0, weight_decay=0.1, beta1=0.8, beta2=0.99, lr_schedule="wsd",
+                   warmup_steps=10, decay_frac=0.3, val_every=160, sample_every=160),
     ),
 }
