@@ -51,12 +51,12 @@ def train_scored(model, opt, loader, cf, val, due):
 
 
 def wiki_loss(model, T, max_tokens=50000):
-    "The loss on the first `max_tokens` GPT-2 tokens of WikiText-2's test text, in windows of `T`."
+    "The loss on the first `max_tokens` GPT-2 tokens of WikiText-2's test text (None: all of it), in windows of `T`."
     from buildNanoGPT.data import find_data
     from buildNanoGPT.eval import text_perplexity
 
     wiki = find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
-    return round(text_perplexity(model, "gpt2", wiki, T=T, max_tokens=max_tokens)["loss"], 4)
+    return text_perplexity(model, "gpt2", wiki, T=T, max_tokens=max_tokens)["loss"]
 
 
 def run_workers(cmds, parallel):

@@ -88,7 +88,7 @@ def worker(recipe_name, variant, seed, data, eval_from, eval_every, steps=None):
     tokens = split_tokens(data, "val")[: 40961 if gpt2 else None]
     train_s, step_ms, curve = train_scored(model, opt, loader, cf, tokens,
                                            lambda done: done >= eval_from and done % eval_every == 0)
-    extra = {"wiki_loss": wiki_loss(model, cf.T)} if gpt2 else {}
+    extra = {"wiki_loss": round(wiki_loss(model, cf.T), 4)} if gpt2 else {}
     default = asdict(type(cf)())
     train = {k: v for k, v in asdict(cf).items() if k not in ("data_root", "log_dir") and v != default[k]}
     print(json.dumps(dict(variant=variant, seed=seed, steps=cf.max_steps, train_s=train_s, median_step_ms=step_ms,

@@ -237,16 +237,14 @@ def one_race(kind, rep, a, data, text, work, emit):
 
 def gpt2_scores(data, log_dirs):
     "{arm: (whole val split loss, WikiText-2 test loss)} of each arm's final model, in windows of GPT2_T tokens."
-    from buildNanoGPT.data import find_data
-    from buildNanoGPT.eval import split_loss, split_tokens, text_perplexity
+    from buildNanoGPT.eval import split_loss, split_tokens
     from buildNanoGPT.train import load_model
+    from _recipe_runs import wiki_loss
 
-    tokens, wiki = split_tokens(data, "val"), find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
-    scores = {}
+    tokens, scores = split_tokens(data, "val"), {}
     for arm, log_dir in log_dirs.items():
         model = load_model(log_dir, "cpu")[0]
-        wiki_loss = text_perplexity(model, "gpt2", wiki, T=GPT2_T)["loss"]
-        scores[arm] = split_loss(model, tokens, GPT2_T, batch_size=16), wiki_loss
+        scores[arm] = split_loss(model, tokens, GPT2_T, batch_size=16), wiki_loss(model, GPT2_T, max_tokens=None)
     return scores
 
 

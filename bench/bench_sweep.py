@@ -47,8 +47,8 @@ def worker(recipe_name, settings, data, eval_every, eval_tokens):
     val = split_tokens(data, "val")[: eval_tokens + 1]
     train_s, step_ms, curve = train_scored(model, opt, loader, cf, val, lambda done: done % eval_every == 0)
     print(json.dumps(dict(recipe=recipe_name, settings=settings, steps=cf.max_steps, train_s=train_s,
-                          median_step_ms=step_ms, curve=curve, loss=curve[-1][2], wiki_loss=wiki_loss(model, cf.T))),
-          flush=True)
+                          median_step_ms=step_ms, curve=curve, loss=curve[-1][2],
+                          wiki_loss=round(wiki_loss(model, cf.T), 4))), flush=True)
 
 
 def main():
