@@ -25,7 +25,7 @@ REQUIRED = {
     "05_chat": {"chat-transcript": "a conversation with a model trained on conversations"},
     "06_cli": {},
     "07_modern": {"ablation-table": "the ablation table", "gpt2-sweep-table": "the GPT-2-token sweep",
-                  "gpt2-tied-table": "the tied head's sweep",
+                  "gpt2-tied-table": "the tied head's sweep", "gpt2-race-table": "the GPT-2-token race",
                   "gpt2-ablation1-table": "the first GPT-2-token ablation",
                   "gpt2-ablation-table": "the GPT-2-token ablation table"},
     "08_runtime": {},

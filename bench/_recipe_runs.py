@@ -59,6 +59,42 @@ def wiki_loss(model, T, max_tokens=50000):
     return text_perplexity(model, "gpt2", wiki, T=T, max_tokens=max_tokens)["loss"]
 
 
+def placeholder_tokens(ids, enc, placeholder="<unk>"):
+    "A boolean array: True for each token of `ids` that holds part of a `placeholder` (WikiText-2's stand-in word)."
+    import re
+    import numpy as np
+
+    text, starts = enc.decode_with_offsets(ids)
+    marked = np.zeros(len(text) + 1, dtype=np.int64)
+    for m in re.finditer(re.escape(placeholder), text):
+        marked[m.start() + 1 : m.end() + 1] = 1
+    marked = np.cumsum(marked)  # marked[i]: placeholder characters in text[:i]
+    ends = np.array(starts[1:] + [len(text)])
+    return marked[ends] > marked[np.array(starts)]
+
+
+def wiki_loss_without_unk(model, T, max_tokens=50000):
+    """`wiki_loss` with the tokens of WikiText-2's `<unk>` placeholders left out of the mean (kept in the context).
+
+    The test text stands `<unk>` for every rare word (15,218 times: 15% of its GPT-2 tokens are ` <`, `unk`, `>`); the
+    raw WikiText-2 text that lm-evaluation-harness scores has the words themselves."""
+    import torch
+    from buildNanoGPT.data import find_data, get_tokenizer
+
+    enc = get_tokenizer("gpt2")
+    ids = enc.encode_ordinary(find_data("wikitext-2/test.txt").read_text(encoding="utf-8"))[:max_tokens]
+    n = (len(ids) - 1) // T  # the windows of text_perplexity
+    x, y = torch.tensor(ids[: n * T]).view(n, T), torch.tensor(ids[1 : n * T + 1]).view(n, T)
+    y[torch.from_numpy(placeholder_tokens(ids, enc)[1 : n * T + 1]).view(n, T)] = -100  # cross-entropy's ignore_index
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for i in range(0, n, 16):
+            _, loss = model(x[i : i + 16], y[i : i + 16], return_logits=False)  # the mean over the kept targets
+            total += loss.double().item() * (y[i : i + 16] != -100).sum().item()
+    return total / (y != -100).sum().item()
+
+
 def run_workers(cmds, parallel):
     "Run the command lines `cmds`, `parallel` at a time, each with one thread; yield each one's last line of output."
     import os

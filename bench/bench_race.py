@@ -1,14 +1,16 @@
 """A race on one CPU machine: `bngpt_train` vs nanoGPT on the "baby GPT" character-level Tiny Shakespeare run.
 
     python bench/bench_race.py [--race fast|same|both|gpt2] [--repeats 3] [--out FILE] [--keep] [--nanogpt DIR]
-                               [--smoke N]
+                               [--smoke N] [--seeds S ...]
 
 `--race gpt2` races two recipes of this package on GPT-2 tokens instead (no nanoGPT): `--recipe gpt2-tokens-lecture`
 against `--recipe gpt2-tokens-fast`, both on the FineWeb-shaped `nltk_docs.jsonl` (`bngpt_prepare corpus
---shard_size 200000`: the first 190,120 tokens are the validation split), repeat r with seed SEEDS[r]. Both final
-models are scored on the whole validation split and on WikiText-2's test text (`text_perplexity`), each in windows of
-the training length T=128; `ratio` = the fast recipe's wall / the lecture recipe's, `reached` = its split loss <= the
-lecture recipe's, `wiki_ok` = its WikiText-2 loss <= the lecture recipe's.
+--shard_size 200000`: the first 190,120 tokens are the validation split), repeat r with seed SEEDS[r]
+(or each of `--seeds`). Both final models are scored on the whole validation split and on WikiText-2's test text
+(`text_perplexity`), each in windows of the training length T=128, and on WikiText-2 without the tokens of its `<unk>`
+placeholders (`wiki_no_unk_loss`: they stay in the context, out of the mean); `ratio` = the fast recipe's wall / the
+lecture recipe's, `reached` = its split loss <= the lecture recipe's, `wiki_ok` and `wiki_no_unk_ok` = its WikiText-2
+losses <= the lecture recipe's.
 
 One race = two processes started at the same moment, each with OMP_NUM_THREADS=MKL_NUM_THREADS=1 (one thread each:
 on a 2-core machine each arm gets a core), both waited for. An arm's wall time runs from its Popen to its exit:
@@ -236,39 +238,42 @@ def one_race(kind, rep, a, data, text, work, emit):
 
 
 def gpt2_scores(data, log_dirs):
-    "{arm: (whole val split loss, WikiText-2 test loss)} of each arm's final model, in windows of GPT2_T tokens."
+    """{arm: (whole val split loss, WikiText-2 test loss, the same without its `<unk>` tokens)} of each arm's final
+    model, in windows of GPT2_T tokens."""
     from buildNanoGPT.eval import split_loss, split_tokens
     from buildNanoGPT.train import load_model
-    from _recipe_runs import wiki_loss
+    from _recipe_runs import wiki_loss, wiki_loss_without_unk
 
     tokens, scores = split_tokens(data, "val"), {}
     for arm, log_dir in log_dirs.items():
         model = load_model(log_dir, "cpu")[0]
-        scores[arm] = split_loss(model, tokens, GPT2_T, batch_size=16), wiki_loss(model, GPT2_T, max_tokens=None)
+        scores[arm] = (split_loss(model, tokens, GPT2_T, batch_size=16), wiki_loss(model, GPT2_T, max_tokens=None),
+                       wiki_loss_without_unk(model, GPT2_T, max_tokens=None))
     return scores
 
 
-def gpt2_race(rep, a, data, work, emit):
-    "Race `--recipe gpt2-tokens-fast` against `gpt2-tokens-lecture` once, with seed SEEDS[rep]."
+def gpt2_race(rep, seed, a, data, work, emit):
+    "Race `--recipe gpt2-tokens-fast` against `gpt2-tokens-lecture` once (repeat `rep`), with `seed`."
     folder = work / f"gpt2-{rep}"
     folder.mkdir()
     cmds, logs = {}, {}
     for arm, cmd in GPT2_ARMS.items():
         logs[arm] = folder / f"log-{arm}"
-        cmd = fill(cmd, DATA=data, LOG=logs[arm], SEED=SEEDS[rep])
+        cmd = fill(cmd, DATA=data, LOG=logs[arm], SEED=seed)
         cmds[arm] = (set_flag(cmd, "--max_steps", a.smoke) if a.smoke else cmd, folder)
     walls = race(cmds, folder)
     scores = gpt2_scores(data, logs)
     res = {}
     for arm, (cmd, _) in cmds.items():
         steps, step_ms = ours_log(folder / f"{arm}.stdout")
-        loss, wiki = scores[arm]
+        loss, wiki, words = scores[arm]
         res[arm] = dict(wall_s=round(walls[arm], 2), steps=steps, median_step_ms=step_ms and round(step_ms, 3),
-                        split_loss=round(loss, 5), wiki_loss=round(wiki, 5))
-        emit({"race": "gpt2", "repeat": rep, "seed": SEEDS[rep], "arm": arm, **res[arm], "cmd": shlex.join(cmd)})
+                        split_loss=round(loss, 5), wiki_loss=round(wiki, 5), wiki_no_unk_loss=round(words, 5))
+        emit({"race": "gpt2", "repeat": rep, "seed": seed, "arm": arm, **res[arm], "cmd": shlex.join(cmd)})
     lec, fast = res["lecture"], res["fast"]
-    row = {"race": "gpt2", "repeat": rep, "seed": SEEDS[rep], "ratio": round(fast["wall_s"] / lec["wall_s"], 3),
+    row = {"race": "gpt2", "repeat": rep, "seed": seed, "ratio": round(fast["wall_s"] / lec["wall_s"], 3),
            "reached": fast["split_loss"] <= lec["split_loss"], "wiki_ok": fast["wiki_loss"] <= lec["wiki_loss"],
+           "wiki_no_unk_ok": fast["wiki_no_unk_loss"] <= lec["wiki_no_unk_loss"],
            "step_ratio": round(lec["median_step_ms"] / fast["median_step_ms"], 3)}
     emit(row)
     return {**row, **res}
@@ -297,10 +302,12 @@ def summary(kind, races):
 def gpt2_summary(races):
     "One line of medians over the repeats of the GPT-2-token race."
     med = lambda f: median_or_none([f(r) for r in races])  # noqa: E731
-    arms = {f"{arm}_{k}": med(lambda r: r[arm][k]) for arm in GPT2_ARMS for k in ("wall_s", "split_loss", "wiki_loss")}
+    arms = {f"{arm}_{k}": med(lambda r: r[arm][k]) for arm in GPT2_ARMS for k in ("wall_s", "split_loss", "wiki_loss",
+                                                                                  "wiki_no_unk_loss")}
     return {"summary": "gpt2", "repeats": len(races), **arms, "ratio": med(lambda r: r["ratio"]),
             "max_ratio": max(r["ratio"] for r in races), "reached": sum(r["reached"] for r in races),
-            "wiki_ok": sum(r["wiki_ok"] for r in races), "step_ratio": med(lambda r: r["step_ratio"]), **machine()}
+            "wiki_ok": sum(r["wiki_ok"] for r in races), "wiki_no_unk_ok": sum(r["wiki_no_unk_ok"] for r in races),
+            "step_ratio": med(lambda r: r["step_ratio"]), **machine()}
 
 
 def main():
@@ -312,10 +319,14 @@ def main():
     ap.add_argument("--out", help="also append the JSON lines to this file")
     ap.add_argument("--keep", action="store_true", help="keep the temp folders (logs, checkpoints)")
     ap.add_argument("--nanogpt", type=Path, default=NANOGPT, help="nanoGPT's files (train.py, model.py, ...)")
+    ap.add_argument("--seeds", type=int, nargs="+", help="--race gpt2: one race per seed (default: the first "
+                    "--repeats of SEEDS)")
     ap.add_argument("--smoke", type=int, help="N steps per arm: checks the pipeline; the numbers mean nothing")
     a = ap.parse_args()
-    if a.race == "gpt2" and not 1 <= a.repeats <= len(SEEDS):
-        ap.error(f"--race gpt2 takes 1 to {len(SEEDS)} repeats (one seed each)")
+    if a.race == "gpt2" and not a.seeds and not 1 <= a.repeats <= len(SEEDS):
+        ap.error(f"--race gpt2 takes 1 to {len(SEEDS)} repeats (one seed each of {SEEDS}), or --seeds")
+    if a.seeds and a.race != "gpt2":
+        ap.error("--seeds is for --race gpt2; the character races run nanoGPT's fixed seed")
     if a.race != "gpt2" and not (a.nanogpt / "train.py").is_file():
         ap.error(f"no nanoGPT in {a.nanogpt} (its train.py, model.py, config/ and data/): point --nanogpt at it")
     from buildNanoGPT.data import find_data
@@ -335,7 +346,8 @@ def main():
     try:
         if a.race == "gpt2":
             data = prepare_gpt2(work / "data")
-            emit(gpt2_summary([gpt2_race(rep, a, data, work, emit) for rep in range(a.repeats)]))
+            seeds = a.seeds or SEEDS[: a.repeats]
+            emit(gpt2_summary([gpt2_race(rep, seed, a, data, work, emit) for rep, seed in enumerate(seeds)]))
             return
         text, data = find_data("tinyshakespeare.txt"), work / "data"
         run_quiet(["bngpt_prepare", "tinyshakespeare", "--tokenizer", "char", "--out_dir", str(data),
