@@ -50,13 +50,18 @@ def train_scored(model, opt, loader, cf, val, due):
     return round(train_s, 2), round(statistics.median(step_ms), 2), curve
 
 
+def wiki_text():
+    "WikiText-2's test text (`../shared/data/wikitext-2/test.txt`): the races' text from elsewhere."
+    from buildNanoGPT.data import find_data
+
+    return find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
+
+
 def wiki_loss(model, T, max_tokens=50000):
     "The loss on the first `max_tokens` GPT-2 tokens of WikiText-2's test text (None: all of it), in windows of `T`."
-    from buildNanoGPT.data import find_data
     from buildNanoGPT.eval import text_perplexity
 
-    wiki = find_data("wikitext-2/test.txt").read_text(encoding="utf-8")
-    return text_perplexity(model, "gpt2", wiki, T=T, max_tokens=max_tokens)["loss"]
+    return text_perplexity(model, "gpt2", wiki_text(), T=T, max_tokens=max_tokens)["loss"]
 
 
 def placeholder_tokens(ids, enc, placeholder="<unk>"):
@@ -79,10 +84,10 @@ def wiki_loss_without_unk(model, T, max_tokens=50000):
     The test text stands `<unk>` for every rare word (15,218 times: 15% of its GPT-2 tokens are ` <`, `unk`, `>`); the
     raw WikiText-2 text that lm-evaluation-harness scores has the words themselves."""
     import torch
-    from buildNanoGPT.data import find_data, get_tokenizer
+    from buildNanoGPT.data import get_tokenizer
 
     enc = get_tokenizer("gpt2")
-    ids = enc.encode_ordinary(find_data("wikitext-2/test.txt").read_text(encoding="utf-8"))[:max_tokens]
+    ids = enc.encode_ordinary(wiki_text())[:max_tokens]
     n = (len(ids) - 1) // T  # the windows of text_perplexity
     x, y = torch.tensor(ids[: n * T]).view(n, T), torch.tensor(ids[1 : n * T + 1]).view(n, T)
     y[torch.from_numpy(placeholder_tokens(ids, enc)[1 : n * T + 1]).view(n, T)] = -100  # cross-entropy's ignore_index

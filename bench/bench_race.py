@@ -32,8 +32,8 @@ with `buildNanoGPT.eval.split_loss` (non-overlapping windows of T=64, every toke
 checked equal to nanoGPT's val.bin (the same split, the same character ids).
 JSON lines: one per arm and repeat, one per race and repeat (`ratio` = our wall / nanoGPT's, `reached` = our
 split_loss <= nanoGPT's, `step_ratio` = nanoGPT's median step ms / ours), then a summary line per race kind (medians
-over the repeats, the machine). `--smoke N` shortens both arms to N steps to check the pipeline in under a minute:
-its numbers mean nothing."""
+over the repeats, the machine). `--smoke N` shortens both arms to N steps to check the pipeline in under a minute
+(`--race gpt2`: a few minutes, its scoring is not shortened): its numbers mean nothing."""
 
 import argparse, contextlib, datetime, importlib.util, json, os, platform, re, shlex, shutil, stat, statistics
 import subprocess, sys, tempfile, threading, time
@@ -302,8 +302,8 @@ def summary(kind, races):
 def gpt2_summary(races):
     "One line of medians over the repeats of the GPT-2-token race."
     med = lambda f: median_or_none([f(r) for r in races])  # noqa: E731
-    arms = {f"{arm}_{k}": med(lambda r: r[arm][k]) for arm in GPT2_ARMS for k in ("wall_s", "split_loss", "wiki_loss",
-                                                                                  "wiki_no_unk_loss")}
+    keys = ("wall_s", "split_loss", "wiki_loss", "wiki_no_unk_loss")
+    arms = {f"{arm}_{k}": med(lambda r: r[arm][k]) for arm in GPT2_ARMS for k in keys}
     return {"summary": "gpt2", "repeats": len(races), **arms, "ratio": med(lambda r: r["ratio"]),
             "max_ratio": max(r["ratio"] for r in races), "reached": sum(r["reached"] for r in races),
             "wiki_ok": sum(r["wiki_ok"] for r in races), "wiki_no_unk_ok": sum(r["wiki_no_unk_ok"] for r in races),
